@@ -1,0 +1,122 @@
+"""Every error leaves the service as ``application/problem+json`` (RFC 9457), from here."""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.errors import ProblemError
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("app.errors")
+
+
+class Problem(BaseModel):
+    """An error, as RFC 9457 shapes it."""
+
+    type: str = Field(description="A URI naming the kind of error.", examples=["/problems/not-found"])
+    title: str = Field(description="A short summary of the kind of error.", examples=["Not Found"])
+    status: int = Field(description="The HTTP status code.", examples=[404])
+    detail: str = Field(
+        description="What went wrong this time, for a person to read.",
+        examples=["no article with id 'gnews-1'"],
+    )
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="For 422: each parameter that failed validation."
+    )
+
+
+def problem_response(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    type_slug: str = "about:blank",
+    headers: dict[str, str] | None = None,
+    errors: list[dict[str, Any]] | None = None,
+) -> JSONResponse:
+    """A problem+json response."""
+    body: dict[str, Any] = {
+        "type": type_slug if type_slug == "about:blank" else f"/problems/{type_slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` entry documenting each error status of a route."""
+    descriptions = {
+        304: "Not Modified: the ETag in If-None-Match is still current.",
+        400: "Bad Request",
+        401: "No valid bearer token.",
+        403: "The token lacks the needed scope.",
+        404: "No such resource.",
+        410: "Gone: the requested history is no longer retained.",
+        413: "The request body is too large.",
+        415: "Unsupported media type.",
+        422: "A parameter or the body failed validation.",
+        503: "The database is not reachable or not migrated.",
+    }
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        if status == 304:
+            out[status] = {"description": descriptions[304]}
+            continue
+        out[status] = {
+            "description": descriptions.get(status, "Error"),
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": Problem.model_json_schema(ref_template="#/components/schemas/{model}")}},
+            "model": Problem,
+        }
+    return out
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Route every error, ours and the framework's, through one problem+json shape."""
+
+    @app.exception_handler(ProblemError)
+    async def _problem(_request: Request, exc: ProblemError) -> JSONResponse:
+        return problem_response(
+            exc.status, exc.title, exc.detail, type_slug=exc.type_slug, headers=exc.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": list(e.get("loc", ())), "msg": e.get("msg", ""), "type": e.get("type", "")}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)
+        return problem_response(
+            422, "Unprocessable Content", detail or "invalid request",
+            type_slug="unprocessable", errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem_response(
+            exc.status_code,
+            _reason(exc.status_code),
+            str(exc.detail),
+            headers=dict(exc.headers or {}),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(500, "Internal Server Error", "an unexpected error occurred")
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

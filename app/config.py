@@ -1,0 +1,49 @@
+"""Settings, read from the environment (prefix ``CORPUS_``; ``DATABASE_URL`` as is)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_database_url() -> str:
+    """A SQLite file in the working folder: the embedded default."""
+    return f"sqlite:///{Path.cwd() / 'corpus.db'}"
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; each one is documented in the README."""
+
+    model_config = SettingsConfigDict(env_prefix="CORPUS_", extra="ignore")
+
+    database_url: str = Field(
+        default_factory=default_database_url,
+        validation_alias=AliasChoices("DATABASE_URL", "CORPUS_DATABASE_URL"),
+        description="SQLAlchemy URL: sqlite:///file.db or postgresql+psycopg://user@host/db",
+    )
+    cors_origins: list[str] = Field(default=["*"], description="Origins allowed to GET.")
+    change_retention_days: int = Field(
+        default=30, description="How long tombstones of deleted articles are kept in /changes."
+    )
+    max_upload_bytes: int = Field(
+        default=200 * 1024 * 1024, description="Largest request body POST /articles accepts."
+    )
+    max_file_bytes: int = Field(
+        default=20 * 1024 * 1024, description="Largest single markdown file ingested."
+    )
+    max_archive_members: int = Field(
+        default=100_000, description="Most files one uploaded archive may hold."
+    )
+    max_archive_uncompressed_bytes: int = Field(
+        default=2 * 1024 * 1024 * 1024,
+        description="Most bytes one uploaded archive may unpack to (zip-bomb guard).",
+    )
+    max_upload_parts: int = Field(default=100, description="Most file parts in one upload.")
+    log_level: str = Field(default="INFO", description="Python logging level.")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,75 @@
+"""Engine and sessions: the one place that knows which database dialect is in use.
+
+SQLite is the embedded default (WAL, foreign keys on); PostgreSQL is reached through
+``postgresql+psycopg://``. Everything else in the code base is dialect-neutral, except the
+search backends, which pick their SQL from ``dialect_name``.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.pool import NullPool
+from sqlmodel import Session, create_engine
+
+
+def normalise_url(url: str) -> str:
+    """Let ``postgresql://`` and ``postgres://`` mean psycopg 3, the only driver we ship."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers go on while the ingest writes; NORMAL is durable enough under WAL.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute("PRAGMA temp_store=MEMORY")
+    cursor.close()
+
+
+def make_engine(url: str, *, pool: bool = True) -> Engine:
+    """An engine for ``url`` with the dialect's settings applied."""
+    url = normalise_url(url)
+    dialect = make_url(url).get_backend_name()
+    kwargs: dict[str, Any] = {}
+    if dialect == "sqlite":
+        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    else:
+        kwargs["pool_pre_ping"] = True
+    if not pool:
+        kwargs["poolclass"] = NullPool
+    engine = create_engine(url, **kwargs)
+    if dialect == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def dialect_name(engine_or_session: Engine | Session) -> str:
+    """``sqlite`` or ``postgresql``."""
+    bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
+    return bind.dialect.name
+
+
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[Session]:
+    """A session that commits when the block ends and rolls back if it raises.
+
+    The owner of a transaction is whoever opens this block; code called inside never commits.
+    """
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

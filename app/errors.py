@@ -1,0 +1,54 @@
+"""The error hierarchy. One handler (``app.api.problems``) turns each into problem+json."""
+
+
+class ProblemError(Exception):
+    """An error the client caused or should know of; ``status`` is the HTTP status."""
+
+    status: int = 500
+    title: str = "Internal Server Error"
+    type_slug: str = "about:blank"
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers or {}
+
+
+class BadRequest(ProblemError):
+    status, title, type_slug = 400, "Bad Request", "bad-request"
+
+
+class Unauthorized(ProblemError):
+    status, title, type_slug = 401, "Unauthorized", "unauthorized"
+
+
+class Forbidden(ProblemError):
+    status, title, type_slug = 403, "Forbidden", "forbidden"
+
+
+class NotFound(ProblemError):
+    status, title, type_slug = 404, "Not Found", "not-found"
+
+
+class Conflict(ProblemError):
+    status, title, type_slug = 409, "Conflict", "conflict"
+
+
+class Gone(ProblemError):
+    status, title, type_slug = 410, "Gone", "gone"
+
+
+class PayloadTooLarge(ProblemError):
+    status, title, type_slug = 413, "Payload Too Large", "payload-too-large"
+
+
+class UnsupportedMediaType(ProblemError):
+    status, title, type_slug = 415, "Unsupported Media Type", "unsupported-media-type"
+
+
+class Unprocessable(ProblemError):
+    status, title, type_slug = 422, "Unprocessable Content", "unprocessable"
+
+
+class ServiceUnavailable(ProblemError):
+    status, title, type_slug = 503, "Service Unavailable", "service-unavailable"

@@ -1,0 +1,41 @@
+"""The FastAPI application: ``create_app(settings)``, and ``app`` for uvicorn."""
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from app import __version__
+from app.api import health
+from app.api.problems import install_problem_handlers
+from app.config import Settings, get_settings
+from app.db import make_engine
+
+DESCRIPTION = """
+A JSON API over an archive of markdown articles (the ourhimalayas/txt corpus): list, open,
+search and browse them by tag, and mirror the archive through a change feed.
+
+Every error is `application/problem+json`. Lists page with an opaque `next` cursor.
+"""
+
+
+def operation_id(route: APIRoute) -> str:
+    """Stable operationIds: the route function's name, e.g. ``list_articles``."""
+    return route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app for ``settings`` (the environment's when omitted)."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Article archive API",
+        version=__version__,
+        description=DESCRIPTION,
+        generate_unique_id_function=operation_id,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,21 @@
+"""Markdown text in, ParsedArticle out. Pure: no FastAPI, no database."""
+
+from app.parsing.model import (
+    Byline,
+    IndexRecord,
+    ParsedArticle,
+    ParsedImage,
+    ParsedLink,
+    ParsedSection,
+    Source,
+)
+
+__all__ = [
+    "Byline",
+    "IndexRecord",
+    "ParsedArticle",
+    "ParsedImage",
+    "ParsedLink",
+    "ParsedSection",
+    "Source",
+]
