@@ -1,0 +1,104 @@
+"""Public response models: the shapes of ``docs/api-contract.md``.
+
+``ArticlePublic`` is also the document a mirror receives (``/changes?include_docs``,
+``/export``), so ``content_hash_of`` over it gives the same hash on origin and mirror.
+"""
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EXAMPLE_ID = "gnews-2362915"
+
+
+class SourcePublic(BaseModel):
+    """Where the article was reposted from."""
+
+    name: str | None = Field(description="Source name, e.g. GNews, GETTR, 戰友之聲.", examples=["GNews"])
+    url: str | None = Field(description="Link to the original.", examples=["https://gnews.org/articles/2362915"])
+    external_id: str | None = Field(description="The source's own id.", examples=["2362915"])
+
+
+class TagRef(BaseModel):
+    """A tag on an article."""
+
+    name: str = Field(description="The tag as written.", examples=["美国"])
+    kind: str = Field(description="`meta` (the file's own tag) or `entity` (inline `[[zh:...]]`).", examples=["entity"])
+
+
+class BylinePublic(BaseModel):
+    """A credit line."""
+
+    role: str = Field(description="Normalised role: author, editor, translator, proofreader, organisation, ...", examples=["editor"])
+    name: str = Field(description="The name as written.", examples=["水星"])
+    role_as_written: str | None = Field(default=None, description="The label in the file.", examples=["编辑上传"])
+
+
+class ArticleSummary(BaseModel):
+    """An article in a list: everything but the body and its parts."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str = Field(description="Stable id made from the path.", examples=[EXAMPLE_ID])
+    path: str = Field(description="Path of the file relative to the corpus root.", examples=["content/gnews/2362915.md"])
+    collection: str = Field(description="gnews, transcript, gettr, article, court-case or page.", examples=["gnews"])
+    title: str | None = Field(description="The title (from the file, else from the archive's index).", examples=["艾娃做客斯廷奇菲尔德播客：中共利用TikTok影响选举"])
+    summary: str | None = Field(description="A summary from the archive's index, where it gives one.", examples=[None])
+    published_at: datetime | None = Field(description="Publication time, UTC.", examples=["2024-03-04T08:37:00Z"])
+    authors: list[str] = Field(description="Authors and farms credited.", examples=[["澳洲雅典娜农场"]])
+    tags: list[TagRef] = Field(description="Meta and entity tags.", examples=[[{"name": "TikTok", "kind": "entity"}]])
+    source: SourcePublic = Field(description="Where it was reposted from.")
+    content_hash: str = Field(description="SHA-256 of the article's content; changes whenever the content does.", examples=["9f2c" + "0" * 60])
+    updated_at: datetime = Field(description="When this service last changed the article.", examples=["2026-11-26T12:00:00Z"])
+
+
+class SectionPublic(BaseModel):
+    """A part of the body, opened by a heading or a bold line; index 0 is the opening."""
+
+    index: int = Field(examples=[1])
+    heading: str | None = Field(examples=["从一般主题到特定主题"])
+    text: str = Field(description="Plain text of the section.", examples=["……"])
+
+
+class LinkPublic(BaseModel):
+    """A link cited in the body."""
+
+    url: str = Field(examples=["https://www.rbc.ru/politics/"])
+    text: str | None = Field(examples=["rbc.ru"])
+    section_index: int | None = Field(examples=[4])
+    is_reference: bool = Field(description="True under a references heading (参考链接, 原文链接...).", examples=[True])
+
+
+class ImagePublic(BaseModel):
+    """An image with its caption or credit."""
+
+    url: str = Field(examples=["https://assets.gnews.org/wp-content/uploads/2022/06/2_1654263169.png"])
+    alt: str | None = Field(examples=[""])
+    caption: str | None = Field(examples=["nbcnews.com"])
+
+
+class ArticlePublic(ArticleSummary):
+    """A whole article."""
+
+    bylines: list[BylinePublic] = Field(description="Every credit line, as written.")
+    script: str | None = Field(description="simplified, traditional, mixed, or null.", examples=["simplified"])
+    is_empty: bool = Field(description="True for stubs with no body (left out of lists by default).", examples=[False])
+    sections: list[SectionPublic]
+    links: list[LinkPublic]
+    images: list[ImagePublic]
+    body_markdown: str = Field(description="The body as markdown, header and footers removed.")
+    body_text: str = Field(description="The body as plain text.")
+
+
+# Fields that are about this copy of the article, not its content: left out of the hash.
+_NOT_CONTENT = {"content_hash", "updated_at"}
+
+
+def content_hash_of(document: dict[str, Any]) -> str:
+    """SHA-256 over an article's content fields as canonical JSON (same on every mirror)."""
+    content = {k: v for k, v in document.items() if k not in _NOT_CONTENT}
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
