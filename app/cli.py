@@ -9,6 +9,7 @@ import uvicorn
 from app.config import get_settings
 from app.main import create_app
 from app.migrate import upgrade_to_head
+from app.token_commands import cli as token_cli
 
 cli = typer.Typer(
     name="corpus",
@@ -16,6 +17,7 @@ cli = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+cli.add_typer(token_cli, name="token")
 
 
 @cli.command()
