@@ -1,0 +1,91 @@
+"""The PostgreSQL search index: the same tokens as SQLite, as ``tsvector`` chunks under GIN.
+
+A ``tsvector`` keeps positions only up to 16,383 and at most 256 per lexeme, and phrase
+queries need every position, so a long text is cut into chunks that stay inside both limits.
+Chunks overlap, so a phrase shorter than the overlap is never cut in two.
+"""
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from sqlalchemy.engine import Connection
+
+from app.search.folding import fold
+from app.search.tokens import index_tokens
+
+CHUNK_TOKENS = 4000
+OVERLAP_TOKENS = 64
+MAX_POSITIONS = 255
+TITLE, BODY = 0, 1
+
+
+class Document(Protocol):
+    """The fields of a search document this backend reads."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def body_text(self) -> str: ...
+
+
+def lexeme_literal(lexeme: str) -> str:
+    """A lexeme quoted for ``tsvector``/``tsquery`` input."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _chunk_literal(tokens: Sequence[str]) -> str:
+    positions: dict[str, list[str]] = {}
+    for position, token in enumerate(tokens, start=1):
+        positions.setdefault(token, []).append(str(position))
+    return " ".join(f"{lexeme_literal(lex)}:{','.join(pos)}" for lex, pos in positions.items())
+
+
+def chunks(tokens: Sequence[str]) -> list[str]:
+    """``tsvector`` literals covering ``tokens``, each within PostgreSQL's position limits."""
+    out: list[str] = []
+    start = 0
+    while start < len(tokens):
+        counts: dict[str, int] = {}
+        end = start
+        limit = min(len(tokens), start + CHUNK_TOKENS)
+        while end < limit:
+            seen = counts.get(tokens[end], 0)
+            if seen >= MAX_POSITIONS:
+                break
+            counts[tokens[end]] = seen + 1
+            end += 1
+        out.append(_chunk_literal(tokens[start:end]))
+        if end >= len(tokens):
+            break
+        # Overlap, but always move on (a chunk cut short by a repeated lexeme may be small).
+        start = max(end - OVERLAP_TOKENS, start + (end - start + 1) // 2)
+    return out
+
+
+def _rows(doc: Document) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for field, text in ((TITLE, doc.title or ""), (BODY, doc.body_text or "")):
+        for number, literal in enumerate(chunks(index_tokens(fold(text)))):
+            rows.append({"article_id": doc.id, "field": field, "chunk": number, "tokens": literal})
+    return rows
+
+
+def remove(connection: Connection, ids: Sequence[str]) -> None:
+    """Remove these articles from the index."""
+    connection.exec_driver_sql(
+        "DELETE FROM article_search_chunk WHERE article_id = ANY(%(ids)s)", {"ids": list(ids)}
+    )
+
+
+def replace(connection: Connection, docs: Sequence[Document]) -> None:
+    """Index these articles, replacing what was indexed for them before."""
+    remove(connection, [doc.id for doc in docs])
+    rows = [row for doc in docs for row in _rows(doc)]
+    if rows:
+        connection.exec_driver_sql(
+            "INSERT INTO article_search_chunk (article_id, field, chunk, tokens) "
+            "VALUES (%(article_id)s, %(field)s, %(chunk)s, %(tokens)s::tsvector)",
+            rows,
+        )

@@ -1,0 +1,77 @@
+"""Search tokens: what both index backends store and what queries look up.
+
+Chinese has no spaces, so a run of CJK characters becomes overlapping bigrams, and its last
+character a unigram: every character starts exactly one token. A substring of two or more
+characters is then a phrase of bigrams, and a single character is a prefix lookup, and both
+stay index lookups. Every other run of word characters (Latin, digits, Cyrillic...) is one
+token, which is what makes Latin terms match whole words.
+"""
+
+import re
+from dataclasses import dataclass
+from operator import add
+
+# Scripts written without spaces between words: matched as substrings.
+CJK_CLASS = (
+    "\u1100-\u11ff"  # Hangul Jamo
+    "\u2e80-\u2fdf"  # CJK radicals
+    "\u3005-\u3007"  # 々 〆 〇
+    "\u3040-\u30ff"  # Hiragana, Katakana
+    "\u3100-\u312f"  # Bopomofo
+    "\u3130-\u318f"  # Hangul compatibility Jamo
+    "\u31a0-\u31ff"  # Bopomofo extended, Katakana extensions
+    "\u3400-\u4dbf"  # CJK extension A
+    "\u4e00-\u9fff"  # CJK unified ideographs
+    "\uac00-\ud7af"  # Hangul syllables
+    "\uf900-\ufaff"  # CJK compatibility ideographs
+    "\U00020000-\U0003134f"  # CJK extensions B-G
+)
+_UNIT = re.compile(rf"([{CJK_CLASS}]+)|([^\W{CJK_CLASS}]+)")
+# Longer "words" are base64 blobs and the like; nobody searches for them, and PostgreSQL
+# refuses lexemes over 2 KB.
+MAX_WORD_CHARS = 100
+
+
+@dataclass(frozen=True, slots=True)
+class QueryToken:
+    """One token of a query phrase; ``prefix`` for a lone CJK character (any token it starts)."""
+
+    text: str
+    prefix: bool = False
+
+
+def index_tokens(folded: str) -> list[str]:
+    """The tokens of folded text, in order: bigrams and run-final unigrams of CJK, and words."""
+    tokens: list[str] = []
+    for match in _UNIT.finditer(folded):
+        run = match.group(1)
+        if run is not None:
+            tokens.extend(map(add, run, run[1:]))
+            tokens.append(run[-1])
+        else:
+            word = match.group(2)
+            if len(word) <= MAX_WORD_CHARS:
+                tokens.append(word)
+    return tokens
+
+
+def query_tokens(folded: str) -> list[QueryToken]:
+    """The phrase a folded query term becomes: consecutive tokens that must all match in order.
+
+    Inside the term a CJK run gives the same tokens as in the text. The term's last run may
+    go on in the text, so it gives only its bigrams, or, when it is a lone character, a
+    prefix token that any token starting with that character matches.
+    """
+    units = list(_UNIT.finditer(folded))
+    phrase: list[QueryToken] = []
+    for position, match in enumerate(units):
+        run = match.group(1)
+        if run is None:
+            phrase.append(QueryToken(match.group(2)[:MAX_WORD_CHARS]))
+            continue
+        phrase.extend(QueryToken(bigram) for bigram in map(add, run, run[1:]))
+        if position < len(units) - 1:
+            phrase.append(QueryToken(run[-1]))
+        elif len(run) == 1:
+            phrase.append(QueryToken(run, prefix=True))
+    return phrase

@@ -1,0 +1,95 @@
+"""The index follows upserts and deletes inside the caller's transaction, and never commits."""
+
+import pytest
+from api.factory import ArticleSpec, add_article, add_articles
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.db import dialect_name, unit_of_work
+from app.search import SearchDocument, index_articles, unindex_articles
+from app.search.folding import fold
+from app.search.tokens import query_tokens
+
+
+def indexed_ids(engine: Engine, term: str) -> set[str]:
+    """Ids whose index holds the folded ``term`` as a phrase, read straight from the index."""
+    phrase = query_tokens(fold(term))
+    with Session(engine) as session:
+        if dialect_name(session) == "postgresql":
+            query = " <-> ".join(
+                f"'{t.text}'" + (":*" if t.prefix else "") for t in phrase
+            )
+            rows = session.execute(
+                text("SELECT DISTINCT article_id FROM article_search_chunk "
+                     "WHERE tokens @@ CAST(:q AS tsquery)"),
+                {"q": query},
+            )
+        else:
+            parts = [f'"{t.text}"' + (" *" if t.prefix else "") for t in phrase]
+            rows = session.execute(
+                text("SELECT s.article_id FROM article_search_fts f "
+                     "JOIN article_search_text s ON s.rowid = f.rowid "
+                     "WHERE article_search_fts MATCH :q"),
+                {"q": " + ".join(parts)},
+            )
+        return {row[0] for row in rows}
+
+
+def _index(engine: Engine, docs: list[SearchDocument]) -> None:
+    with unit_of_work(engine) as session:
+        index_articles(session, docs)
+
+
+def test_index_then_replace_then_remove(engine: Engine) -> None:
+    first, second = add_articles(
+        engine, [ArticleSpec(title="郭文貴談話"), ArticleSpec(title="其他")]
+    )
+    _index(engine, [
+        SearchDocument(id=first, title="郭文貴談話", body_text="Steve Bannon 与文贵"),
+        SearchDocument(id=second, title="其他", body_text="无关的文字"),
+    ])
+    assert indexed_ids(engine, "郭文贵") == {first}
+    assert indexed_ids(engine, "bannon") == {first}
+    assert indexed_ids(engine, "文") == {first, second}
+
+    _index(engine, [SearchDocument(id=first, title="新标题", body_text="全新的正文")])
+    assert indexed_ids(engine, "郭文贵") == set()
+    assert indexed_ids(engine, "全新") == {first}
+
+    with unit_of_work(engine) as session:
+        unindex_articles(session, [first, "no-such-article"])
+    assert indexed_ids(engine, "全新") == set()
+    assert indexed_ids(engine, "无关") == {second}
+
+
+def test_rolled_back_upsert_leaves_the_index_as_before(engine: Engine) -> None:
+    [article_id] = add_articles(engine, [ArticleSpec(title="旧标题")])
+    _index(engine, [SearchDocument(id=article_id, title="旧标题", body_text="旧的正文")])
+
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), unit_of_work(engine) as session:
+        add_article(session, ArticleSpec(title="另一篇"))
+        index_articles(
+            session, [SearchDocument(id=article_id, title="新标题", body_text="新的正文")]
+        )
+        unindex_articles(session, ["nothing"])
+        raise Boom
+    assert indexed_ids(engine, "旧的正文") == {article_id}
+    assert indexed_ids(engine, "新的") == set()
+
+    with pytest.raises(Boom), unit_of_work(engine) as session:
+        unindex_articles(session, [article_id])
+        raise Boom
+    assert indexed_ids(engine, "旧的正文") == {article_id}
+
+
+def test_index_never_commits(engine: Engine) -> None:
+    [article_id] = add_articles(engine, [ArticleSpec(title="标题")])
+    session = Session(engine)
+    index_articles(session, [SearchDocument(id=article_id, title="标题", body_text="不会提交")])
+    session.rollback()
+    session.close()
+    assert indexed_ids(engine, "不会提交") == set()
