@@ -1,5 +1,6 @@
 """Markdown text in, ParsedArticle out. Pure: no FastAPI, no database."""
 
+from app.parsing.article import parse_article
 from app.parsing.model import (
     Byline,
     IndexRecord,
@@ -18,4 +19,5 @@ __all__ = [
     "ParsedLink",
     "ParsedSection",
     "Source",
+    "parse_article",
 ]
