@@ -41,6 +41,19 @@ class Settings(BaseSettings):
     )
     max_upload_parts: int = Field(default=100, description="Most file parts in one upload.")
     log_level: str = Field(default="INFO", description="Python logging level.")
+    cursor_secret: str = Field(
+        default="corpus-api-cursor-v1",
+        description=(
+            "Key of the HMAC that tamper-checks page cursors. The fixed default lets every "
+            "worker and restart accept each other's cursors; set your own in production."
+        ),
+    )
+    cache_max_age_article: int = Field(
+        default=300, description="Cache-Control max-age (seconds) of GET /articles/{id}."
+    )
+    cache_max_age_list: int = Field(
+        default=30, description="Cache-Control max-age (seconds) of list pages (/articles, /tags)."
+    )
 
 
 @lru_cache
