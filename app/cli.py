@@ -7,8 +7,11 @@ import typer
 import uvicorn
 
 from app.config import get_settings
+from app.db import make_engine
+from app.feed_retention import prune_changes
 from app.main import create_app
 from app.migrate import upgrade_to_head
+from app.mirror.sync import run_mirror
 from app.token_commands import cli as token_cli
 
 cli = typer.Typer(
@@ -44,6 +47,29 @@ def migrate() -> None:
     """Bring the database schema to the newest migration."""
     upgrade_to_head(get_settings().database_url)
     typer.echo("database at head")
+
+
+@cli.command()
+def mirror(
+    url: str = typer.Argument(..., help="Base URL of the origin service, e.g. http://host:8000"),
+    follow: bool = typer.Option(False, "--follow", help="Keep following the origin's changes."),
+) -> None:
+    """Make the local database a mirror of the service at URL; exit 1 if digests differ."""
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    verdict = run_mirror(make_engine(settings.database_url), url, typer.echo, follow=follow)
+    raise typer.Exit(0 if verdict.matches else 1)
+
+
+@cli.command("prune-changes")
+def prune_changes_command(
+    days: int = typer.Option(None, help="Retention in days (default: CORPUS_CHANGE_RETENTION_DAYS)."),
+) -> None:
+    """Drop tombstones older than the retention from the change feed."""
+    settings = get_settings()
+    retention = settings.change_retention_days if days is None else days
+    dropped = prune_changes(make_engine(settings.database_url), retention_days=retention)
+    typer.echo(f"{dropped} tombstones older than {retention} days dropped")
 
 
 @cli.command()

@@ -4,7 +4,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import health
+from app.api import changes, health
 from app.api.problems import install_problem_handlers
 from app.config import Settings, get_settings
 from app.db import make_engine
@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     install_problem_handlers(app)
     app.include_router(health.router)
+    app.include_router(changes.router)
     return app
 
 

@@ -1,0 +1,161 @@
+"""The change feed for mirrors: ``/changes``, ``/changes/digest`` and ``/export``."""
+
+import asyncio
+import json
+import time
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Engine
+
+from app.api.deps import EngineDep
+from app.api.problems import problem_responses
+from app.feed_read import DIGEST_ALGORITHM, archive_digest, export_lines, read_changes, snapshot
+from app.feed_read import ChangesPage as FeedPage
+from app.queries.articles import load_articles
+from app.schemas import ArticlePublic
+
+router = APIRouter(tags=["changes"])
+
+# How often a waiting long-poll looks for new changes; it holds no connection in between.
+LONGPOLL_INTERVAL_S = 0.2
+
+
+class ChangePublic(BaseModel):
+    """The newest change of one article."""
+
+    seq: int = Field(description="Position in the feed: only grows, never reused.", examples=[4211])
+    id: str = Field(description="The article's id.", examples=["gnews-2362915"])
+    op: Literal["upsert", "delete"] = Field(description="`upsert` or `delete`.", examples=["upsert"])
+    content_hash: str | None = Field(description="The article's content hash; null for a delete.", examples=["9f2c" + "0" * 60])
+    changed_at: str = Field(description="When the change was made, UTC (ISO 8601).", examples=["2026-11-26T12:00:00Z"])
+    article: ArticlePublic | None = Field(
+        default=None,
+        description="With `include_docs=true`: the whole article, as `GET /articles/{id}` gives it. Absent for a delete.",
+    )
+
+
+class ChangesPublic(BaseModel):
+    """A page of the change feed."""
+
+    results: list[ChangePublic]
+    last_seq: int = Field(description="Pass as `since` to go on from here.", examples=[4211])
+
+
+class DigestPublic(BaseModel):
+    """What a mirror compares to prove it holds exactly what this service holds."""
+
+    last_seq: int = Field(description="The feed's last seq in the same snapshot.", examples=[4211])
+    count: int = Field(description="How many live articles.", examples=[46000])
+    digest: str = Field(description="Hex SHA-256; see the operation's description.", examples=["e3b0" + "0" * 60])
+
+
+def _iso(value: Any) -> str:
+    return str(value.isoformat()).replace("+00:00", "Z")
+
+
+def _page_body(engine: Engine, *, since: int, limit: int, include_docs: bool) -> dict[str, Any] | None:
+    """One snapshot read of the feed, as the JSON body; ``None`` when there is nothing new."""
+    with snapshot(engine) as session:
+        page: FeedPage = read_changes(session, since=since, limit=limit)
+        docs: dict[str, dict[str, Any]] = {}
+        if include_docs and page.entries:
+            upserted = [e.article_id for e in page.entries if e.op == "upsert"]
+            docs = {a.id: a.model_dump(mode="json") for a in load_articles(session, upserted)}
+    if not page.entries and page.last_seq == since:
+        return None
+    results = []
+    for e in page.entries:
+        entry: dict[str, Any] = {
+            "seq": e.seq, "id": e.article_id, "op": e.op,
+            "content_hash": e.content_hash, "changed_at": _iso(e.changed_at),
+        }
+        if include_docs and e.article_id in docs:
+            entry["article"] = docs[e.article_id]
+        results.append(entry)
+    return {"results": results, "last_seq": page.last_seq}
+
+
+def _json(body: dict[str, Any]) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), media_type="application/json")
+
+
+@router.get(
+    "/changes",
+    summary="Change feed",
+    response_model=ChangesPublic,
+    responses=problem_responses(410, 422),
+)
+async def list_changes(
+    request: Request,
+    engine: EngineDep,
+    since: int = Query(0, ge=0, description="Answer changes with a seq above this; 0 for all."),
+    limit: int = Query(1000, ge=1, le=10000, description="Most changes in one answer."),
+    include_docs: bool = Query(False, description="Put each upserted article in its change."),
+    feed: Literal["normal", "longpoll"] = Query("normal", description="`longpoll` waits for a change."),
+    timeout: float = Query(30.0, ge=0, le=300, description="Longest wait of a long-poll, seconds."),
+) -> Response:
+    """The newest change of each article changed after `since`, in seq order.
+
+    A reader that has been shown seq N is never later shown a new change with a smaller seq:
+    seqs are handed out under a lock held until commit, so they commit in order. A long-poll
+    answers as soon as a change arrives, holding no database connection while it waits.
+    `410` when `since` is older than the retained deletions (or ahead of this feed): start
+    again from 0.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        body = await run_in_threadpool(
+            _page_body, engine, since=since, limit=limit, include_docs=include_docs
+        )
+        if body is not None:
+            return _json(body)
+        remaining = deadline - time.monotonic()
+        if feed == "normal" or remaining <= 0 or await request.is_disconnected():
+            return _json({"results": [], "last_seq": since})
+        await asyncio.sleep(min(LONGPOLL_INTERVAL_S, remaining))
+
+
+def _digest(engine: Engine) -> DigestPublic:
+    with snapshot(engine) as session:
+        d = archive_digest(session)
+    return DigestPublic(last_seq=d.last_seq, count=d.count, digest=d.digest)
+
+
+@router.get(
+    "/changes/digest",
+    summary="Digest of the archive",
+    response_model=DigestPublic,
+    description=(
+        "The feed's `last_seq`, the number of live articles and a digest over every live "
+        f"article's `(id, content_hash)`, all from one snapshot. Digest: {DIGEST_ALGORITHM}"
+    ),
+)
+async def changes_digest(engine: EngineDep) -> DigestPublic:
+    """The archive digest a mirror compares with its own."""
+    return await run_in_threadpool(_digest, engine)
+
+
+@router.get(
+    "/export",
+    summary="The whole archive as NDJSON",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": (
+                "One `Article` JSON a line, in id order, then a trailer line "
+                '`{"last_seq", "digest", "count"}`, all from one snapshot. Digest: '
+                + DIGEST_ALGORITHM
+            ),
+            "content": {"application/x-ndjson": {"example": '{"id": "gnews-1", "...": "..."}\n{"last_seq": 4211, "digest": "e3b0...", "count": 1}\n'}},
+        }
+    },
+)
+def export_archive(engine: EngineDep) -> StreamingResponse:
+    """Every live article, streamed from one snapshot with constant memory; for bootstrapping."""
+    lines: Iterator[str] = export_lines(engine)
+    return StreamingResponse(lines, media_type="application/x-ndjson")
