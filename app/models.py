@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlmodel import Field, SQLModel
@@ -94,9 +95,15 @@ class Article(SQLModel, table=True):
     body_text: str = Field(default="", sa_column=Column(Text, nullable=False))
     # Hash of what the API serves for this article: the basis of ETags and mirror digests.
     content_hash: str = Field(sa_column=Column(String(64), nullable=False))
-    # Hash of the raw file bytes (plus index fill-ins): an unchanged file costs one comparison.
+    # Hash of the raw file bytes: an unchanged file costs one comparison.
     source_hash: str = Field(sa_column=Column(String(64), nullable=False))
     size_bytes: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+    # Fields the file itself lacks (title, summary, published_at, authors): index entries
+    # fill them in, also when the index page arrives after the article.
+    lacks: list[str] = Field(
+        default_factory=list,
+        sa_column=Column(JSON, nullable=False, default=list, server_default=text("'[]'")),
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
 
