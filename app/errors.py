@@ -1,5 +1,7 @@
 """The error hierarchy. One handler (``app.api.problems``) turns each into problem+json."""
 
+from typing import Any
+
 
 class ProblemError(Exception):
     """An error the client caused or should know of; ``status`` is the HTTP status."""
@@ -8,10 +10,18 @@ class ProblemError(Exception):
     title: str = "Internal Server Error"
     type_slug: str = "about:blank"
 
-    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        headers: dict[str, str] | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.headers = headers or {}
+        # Per-item reasons (e.g. each bad file of an upload), shown as the problem's ``errors``.
+        self.errors = errors
 
 
 class BadRequest(ProblemError):

@@ -85,7 +85,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(_request: Request, exc: ProblemError) -> JSONResponse:
         return problem_response(
-            exc.status, exc.title, exc.detail, type_slug=exc.type_slug, headers=exc.headers
+            exc.status, exc.title, exc.detail, type_slug=exc.type_slug, headers=exc.headers,
+            errors=exc.errors,
         )
 
     @app.exception_handler(RequestValidationError)
