@@ -4,10 +4,12 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import changes, health
+from app.api import articles, changes, health, tags, writes
 from app.api.problems import install_problem_handlers
 from app.config import Settings, get_settings
 from app.db import make_engine
+from app.docs import install_docs
+from app.http.setup import install_http
 
 DESCRIPTION = """
 A JSON API over an archive of markdown articles (the ourhimalayas/txt corpus): list, open,
@@ -30,12 +32,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         generate_unique_id_function=operation_id,
+        docs_url=None,  # served from local assets by install_docs
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(changes.router)
+    app.include_router(articles.router)
+    app.include_router(tags.router)
+    app.include_router(writes.router)
+    install_http(app, settings)
+    install_docs(app)
     return app
 
 

@@ -7,6 +7,7 @@ each by name (``tag_sort_key``).
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -15,6 +16,8 @@ from sqlmodel import Session, col
 
 from app.errors import NotFound
 from app.models import Article, ArticleTag, Byline, CitedLink, Image, Section, Tag
+from app.pagination import Keyset, fetch_page
+from app.queries.filters import ArticleFilter
 from app.schemas import (
     ArticlePublic,
     ArticleSummary,
@@ -180,3 +183,26 @@ def content_hash_for(session: Session, *, article_id: str) -> str:
     if value is None:
         raise NotFound(f"no article with id {article_id!r}")
     return str(value)
+
+
+@dataclass
+class SummaryPage:
+    """A page of article summaries and the sort key of its last one when more follow."""
+
+    items: list[ArticleSummary]
+    next_key: list[Any] | None
+
+
+def list_articles(
+    session: Session,
+    *,
+    article_filter: ArticleFilter,
+    keyset: Keyset,
+    after: list[Any] | None,
+    limit: int,
+) -> SummaryPage:
+    """One page of article summaries matching ``article_filter``, after ``after`` in ``keyset``."""
+    page = fetch_page(
+        session, article_filter.apply(summary_select()), keyset, after=after, limit=limit
+    )
+    return SummaryPage(items=summarise(session, page.rows), next_key=page.next_key)

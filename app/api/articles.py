@@ -1,0 +1,126 @@
+"""Reading articles: the filtered, paged list and one whole article."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request, Response
+
+from app.api.deps import SessionDep, SettingsDep
+from app.api.listing import (
+    NO_NUL,
+    PAGE_HEADERS,
+    ArticleFilterDep,
+    ArticlesPage,
+    CursorQuery,
+    FieldsQuery,
+    LimitQuery,
+    SortQuery,
+    page_cursor,
+    page_response,
+    parse_fields,
+)
+from app.api.problems import problem_responses
+from app.http.caching import etag_of_hash, json_response, not_modified
+from app.pagination import scope_of
+from app.queries import articles as queries
+from app.queries.filters import article_keyset
+from app.schemas import EXAMPLE_ID, ArticlePublic
+
+router = APIRouter(tags=["articles"])
+
+ArticleId = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=300,
+        pattern=NO_NUL,
+        description="The article's id: its path without `content/` and `.md`, `/` turned into `-`.",
+        examples=[EXAMPLE_ID],
+    ),
+]
+
+PAGE_EXAMPLE = {
+    "items": [
+        {
+            "id": EXAMPLE_ID,
+            "path": "content/gnews/2362915.md",
+            "collection": "gnews",
+            "title": "艾娃做客斯廷奇菲尔德播客：中共利用TikTok影响选举",
+            "summary": None,
+            "published_at": "2024-03-04T08:37:00Z",
+            "authors": ["澳洲雅典娜农场"],
+            "tags": [{"name": "TikTok", "kind": "entity"}],
+            "source": {
+                "name": "GNews",
+                "url": "https://gnews.org/articles/2362915",
+                "external_id": "2362915",
+            },
+            "content_hash": "9f2c" + "0" * 60,
+            "updated_at": "2026-11-26T12:00:00Z",
+        }
+    ],
+    "next": "eyJ2IjoxLCJzIjoi...In0.Qm9ndXNzaWduYXR1cmU",
+}
+
+
+@router.get(
+    "/articles",
+    summary="List articles",
+    response_model=ArticlesPage,
+    responses={
+        200: {"headers": PAGE_HEADERS, "content": {"application/json": {"example": PAGE_EXAMPLE}}},
+        **problem_responses(304, 422),
+    },
+)
+def list_articles(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    article_filter: ArticleFilterDep,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+    sort: SortQuery = "-published_at",
+    fields: FieldsQuery = None,
+) -> Response:
+    """Articles matching every given filter, a page at a time (keyset cursor in `next` and `Link`).
+
+    Empty stubs are left out unless `include_empty=true`. Walking the pages returns each
+    matching article once, even while new articles arrive.
+    """
+    trimmed = parse_fields(fields)
+    keyset = article_keyset(sort)
+    scope = scope_of("articles", sort, article_filter.fingerprint())
+    raw_key = page_cursor(cursor, scope=scope, settings=settings)
+    after = None if raw_key is None else keyset.parse_key(raw_key)
+    page = queries.list_articles(
+        session, article_filter=article_filter, keyset=keyset, after=after, limit=limit
+    )
+    return page_response(
+        request, list(page.items), page.next_key, scope=scope, settings=settings, fields=trimmed
+    )
+
+
+@router.get(
+    "/articles/{id}",
+    summary="Get an article",
+    response_model=ArticlePublic,
+    responses={
+        200: {"headers": {k: v for k, v in PAGE_HEADERS.items() if k != "Link"}},
+        **problem_responses(304, 404, 422),
+    },
+)
+def get_article(
+    request: Request, session: SessionDep, settings: SettingsDep, id: ArticleId
+) -> Response:
+    """One whole article: summary fields, credit lines, sections, cited links, images and bodies.
+
+    Its ETag is its content hash: send it back in `If-None-Match` to get a 304.
+    """
+    etag = etag_of_hash(queries.content_hash_for(session, article_id=id))
+    max_age = settings.cache_max_age_article
+    cached = not_modified(request, etag=etag, max_age=max_age)
+    if cached is not None:
+        return cached
+    article = queries.get_article(session, article_id=id)
+    return json_response(
+        article.model_dump_json().encode(), etag=etag_of_hash(article.content_hash), max_age=max_age
+    )

@@ -1,0 +1,219 @@
+"""What every article list shares: its query parameters, page shape, cursor and caching.
+
+``/articles``, ``/tags/{name}/articles`` and ``/search`` take the same filter parameters
+(``ArticleFilterDep``), page with the same cursors and answer the same page shape.
+"""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, Query, Request, Response
+from pydantic import BaseModel, Field, StringConstraints, create_model
+
+from app.api.deps import SettingsDep
+from app.config import Settings
+from app.errors import Unprocessable
+from app.http.caching import dump_json, json_response, not_modified, strong_etag
+from app.pagination import decode_cursor, encode_cursor
+from app.queries.filters import ArticleFilter
+from app.schemas import ArticleSummary
+
+# PostgreSQL text cannot hold NUL; refusing it here keeps such input a 422, never a 500.
+NO_NUL = r"^[^\x00]*$"
+Name = Annotated[str, StringConstraints(min_length=1, max_length=300, pattern=NO_NUL)]
+MAX_TAGS = 10
+SUMMARY_FIELDS = tuple(ArticleSummary.model_fields)
+
+ArticleSort = Literal["-published_at", "published_at", "-updated_at", "updated_at"]
+
+LimitQuery = Annotated[
+    int,
+    Query(ge=1, le=200, description="Most items on one page (1-200).", examples=[20]),
+]
+CursorQuery = Annotated[
+    str | None,
+    Query(
+        max_length=1000,
+        pattern=NO_NUL,
+        description="The `next` value of the previous page, as given. Omit for the first page.",
+        examples=["eyJ2IjoxLCJzIjoi...In0.Qm9ndXNzaWduYXR1cmU"],
+    ),
+]
+SortQuery = Annotated[
+    ArticleSort,
+    Query(
+        description=(
+            "Order of the list; the article id breaks ties. Articles without a publication "
+            "time count as older than all others: last in `-published_at`, first in "
+            "`published_at`."
+        ),
+        examples=["-published_at"],
+    ),
+]
+FieldsQuery = Annotated[
+    list[str] | None,
+    Query(
+        description=(
+            "Trim each item to these fields (comma-separated or repeated); `id` is always "
+            f"kept. Fields: {', '.join(SUMMARY_FIELDS)}."
+        ),
+        examples=[["id,title,published_at"]],
+    ),
+]
+
+
+def article_filter(
+    tag: Annotated[
+        list[Name],
+        Query(
+            max_length=MAX_TAGS,
+            description="A tag name (meta or entity); repeat it to require several tags at once.",
+            examples=[["美国"]],
+        ),
+    ] = [],  # noqa: B006  (FastAPI copies the default; it is never mutated)
+    collection: Annotated[
+        Name | None,
+        Query(
+            description="Only this collection: gnews, transcript, gettr, article, court-case...",
+            examples=["gnews"],
+        ),
+    ] = None,
+    author: Annotated[
+        Name | None,
+        Query(
+            description="Only articles with a credit line (byline) of exactly this name.",
+            examples=["水星"],
+        ),
+    ] = None,
+    published_after: Annotated[
+        datetime | None,
+        Query(
+            description="Published at or after this time (ISO 8601; UTC when no zone is given).",
+            examples=["2024-01-01T00:00:00Z"],
+        ),
+    ] = None,
+    published_before: Annotated[
+        datetime | None,
+        Query(
+            description="Published before this time (ISO 8601; UTC when no zone is given).",
+            examples=["2024-04-01T00:00:00Z"],
+        ),
+    ] = None,
+    include_empty: Annotated[
+        bool,
+        Query(
+            description="Also list empty stubs (articles whose file has no body).", examples=[False]
+        ),
+    ] = False,
+) -> ArticleFilter:
+    """The article filter of a list request."""
+    try:
+        return ArticleFilter(
+            tags=tuple(tag),
+            collection=collection,
+            author=author,
+            published_after=published_after,
+            published_before=published_before,
+            include_empty=include_empty,
+        )
+    except OverflowError as exc:  # a time so near year 1 or 9999 that UTC falls outside
+        raise Unprocessable("published_after/published_before: time out of range") from exc
+
+
+ArticleFilterDep = Annotated[ArticleFilter, Depends(article_filter)]
+
+
+def parse_fields(fields: list[str] | None) -> set[str] | None:
+    """The summary fields to keep, from ``fields=a,b&fields=c``; 422 on an unknown name."""
+    if not fields:
+        return None
+    names = {name.strip() for value in fields for name in value.split(",") if name.strip()}
+    unknown = sorted(names - set(SUMMARY_FIELDS))
+    if unknown:
+        raise Unprocessable(
+            f"fields: unknown field(s) {', '.join(unknown)}; known: {', '.join(SUMMARY_FIELDS)}"
+        )
+    return names | {"id"}
+
+
+ArticleSummaryFields = create_model(  # type: ignore[call-overload]
+    "ArticleSummaryFields",
+    __doc__="An article summary trimmed by `fields`: `id` and the fields asked for.",
+    id=(str, Field(description="Stable id made from the path.", examples=["gnews-2362915"])),
+    **{
+        name: (info.annotation, Field(default=None, description=info.description))
+        for name, info in ArticleSummary.model_fields.items()
+        if name != "id"
+    },
+)
+
+
+class ArticlesPage(BaseModel):
+    """One page of articles; `next` is the cursor of the following page, null on the last."""
+
+    items: list[ArticleSummary | ArticleSummaryFields] = Field(
+        description="Article summaries (trimmed to `fields` when it is given)."
+    )
+    next: str | None = Field(
+        description="Pass as `cursor` to get the next page; null when this is the last page.",
+        examples=["eyJ2IjoxLCJzIjoi...In0.Qm9ndXNzaWduYXR1cmU"],
+    )
+
+
+PAGE_HEADERS = {
+    "ETag": {
+        "description": "Strong validator of this page's content.",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {
+        "description": "How long the page may be reused.",
+        "schema": {"type": "string"},
+    },
+    "Link": {
+        "description": 'The next page, as `<URL>; rel="next"` (absent on the last page).',
+        "schema": {"type": "string"},
+    },
+}
+
+
+def page_cursor(cursor: str | None, *, scope: str, settings: Settings) -> list[Any] | None:
+    """The sort key a request's cursor points after (None for the first page); 422 if bad."""
+    if cursor is None:
+        return None
+    return decode_cursor(cursor, scope=scope, secret=settings.cursor_secret)
+
+
+def page_response(
+    request: Request,
+    items: list[BaseModel],
+    next_key: list[Any] | None,
+    *,
+    scope: str,
+    settings: SettingsDep,
+    fields: set[str] | None = None,
+    validator_of: Any = None,
+) -> Response:
+    """The page as JSON with ETag, Cache-Control and Link; 304 when the client copy is current."""
+    next_cursor = None
+    if next_key is not None:
+        next_cursor = encode_cursor(next_key, scope=scope, secret=settings.cursor_secret)
+    validator_of = validator_of or _article_validator
+    etag = strong_etag(
+        *(validator_of(i) for i in items), next_cursor or "", ",".join(sorted(fields or ()))
+    )
+    max_age = settings.cache_max_age_list
+    cached = not_modified(request, etag=etag, max_age=max_age)
+    if cached is not None:
+        return cached
+    body = dump_json(
+        {"items": [i.model_dump(mode="json", include=fields) for i in items], "next": next_cursor}
+    )
+    headers = {}
+    if next_cursor is not None:
+        next_url = request.url.include_query_params(cursor=next_cursor)
+        headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
+    return json_response(body, etag=etag, max_age=max_age, headers=headers)
+
+
+def _article_validator(item: Any) -> str:
+    return f"{item.id}:{item.content_hash}:{item.updated_at.isoformat()}"

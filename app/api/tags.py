@@ -1,0 +1,163 @@
+"""Browsing by tag: the tags with their counts, and the articles of one tag."""
+
+from dataclasses import replace
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from app.api.deps import SessionDep, SettingsDep
+from app.api.listing import (
+    NO_NUL,
+    PAGE_HEADERS,
+    ArticleFilterDep,
+    ArticlesPage,
+    CursorQuery,
+    FieldsQuery,
+    LimitQuery,
+    SortQuery,
+    page_cursor,
+    page_response,
+    parse_fields,
+)
+from app.api.problems import problem_responses
+from app.errors import NotFound
+from app.pagination import scope_of
+from app.queries import articles as article_queries
+from app.queries import tags as queries
+from app.queries.filters import article_keyset
+
+router = APIRouter(tags=["tags"])
+
+
+class TagCount(BaseModel):
+    """A tag and how many articles carry it."""
+
+    name: str = Field(description="The tag as written.", examples=["美国"])
+    kind: Literal["meta", "entity"] = Field(
+        description="`meta` (the file's own tag) or `entity` (inline `[[zh:...]]`).",
+        examples=["entity"],
+    )
+    count: int = Field(description="Articles carrying this tag.", examples=[1234])
+
+
+class TagsPage(BaseModel):
+    """One page of tags; `next` is the cursor of the following page, null on the last."""
+
+    items: list[TagCount] = Field(description="Tags in the order asked for.")
+    next: str | None = Field(
+        description="Pass as `cursor` to get the next page; null when this is the last page.",
+        examples=["eyJ2IjoxLCJzIjoi...In0.Qm9ndXNzaWduYXR1cmU"],
+    )
+
+
+TAGS_EXAMPLE = {
+    "items": [
+        {"name": "美国", "kind": "entity", "count": 1234},
+        {"name": "新闻", "kind": "meta", "count": 880},
+    ],
+    "next": "eyJ2IjoxLCJzIjoi...In0.Qm9ndXNzaWduYXR1cmU",
+}
+
+TagName = Annotated[
+    str,
+    Path(
+        min_length=1,
+        max_length=200,
+        pattern=NO_NUL,
+        description="The tag's name, as written.",
+        examples=["美国"],
+    ),
+]
+
+
+@router.get(
+    "/tags",
+    summary="List tags",
+    response_model=TagsPage,
+    responses={
+        200: {"headers": PAGE_HEADERS, "content": {"application/json": {"example": TAGS_EXAMPLE}}},
+        **problem_responses(304, 422),
+    },
+)
+def list_tags(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    prefix: Annotated[
+        str | None,
+        Query(
+            max_length=200,
+            pattern=NO_NUL,
+            description="Only tags whose name starts with this (case-sensitive).",
+            examples=["美"],
+        ),
+    ] = None,
+    kind: Annotated[
+        Literal["meta", "entity"] | None,
+        Query(description="Only tags of this kind.", examples=["entity"]),
+    ] = None,
+    sort: Annotated[
+        Literal["-count", "name"],
+        Query(
+            description="`-count`: most used first (ties by name); `name`: by name.",
+            examples=["-count"],
+        ),
+    ] = "-count",
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+) -> Response:
+    """Tags carried by at least one article, with their counts, a page at a time."""
+    keyset = queries.tag_keyset(sort)
+    scope = scope_of("tags", sort, prefix, kind)
+    raw_key = page_cursor(cursor, scope=scope, settings=settings)
+    after = None if raw_key is None else keyset.parse_key(raw_key)
+    page = queries.list_tags(
+        session, prefix=prefix, kind=kind, keyset=keyset, after=after, limit=limit
+    )
+    items = [TagCount(name=t.name, kind=t.kind, count=t.article_count) for t in page.tags]
+    return page_response(
+        request,
+        list(items),
+        page.next_key,
+        scope=scope,
+        settings=settings,
+        validator_of=lambda t: f"{t.name}:{t.kind}:{t.count}",
+    )
+
+
+@router.get(
+    "/tags/{name:path}/articles",
+    summary="List the articles of a tag",
+    response_model=ArticlesPage,
+    responses={
+        200: {"headers": PAGE_HEADERS},
+        **problem_responses(304, 404, 422),
+    },
+)
+def list_tag_articles(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    name: TagName,
+    article_filter: ArticleFilterDep,
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+    sort: SortQuery = "-published_at",
+    fields: FieldsQuery = None,
+) -> Response:
+    """Articles carrying the tag `name` (meta or entity); filters and pages as in `/articles`."""
+    if not queries.tag_exists(session, name=name):
+        raise NotFound(f"no tag named {name!r}")
+    trimmed = parse_fields(fields)
+    combined = replace(article_filter, tags=(*article_filter.tags, name))
+    keyset = article_keyset(sort)
+    scope = scope_of("articles", sort, combined.fingerprint())
+    raw_key = page_cursor(cursor, scope=scope, settings=settings)
+    after = None if raw_key is None else keyset.parse_key(raw_key)
+    page = article_queries.list_articles(
+        session, article_filter=combined, keyset=keyset, after=after, limit=limit
+    )
+    return page_response(
+        request, list(page.items), page.next_key, scope=scope, settings=settings, fields=trimmed
+    )

@@ -1,0 +1,63 @@
+"""Strong ETags, ``If-None-Match`` and ``Cache-Control`` for JSON responses.
+
+The ETag names the uncompressed representation; gzip (added outside) keeps it and adds
+``Vary: Accept-Encoding``, so a cache keeps the two encodings apart.
+"""
+
+import hashlib
+import json
+from typing import Any
+
+from fastapi import Request, Response
+
+JSON_MEDIA_TYPE = "application/json"
+
+
+def strong_etag(*parts: str) -> str:
+    """A strong ETag over ``parts`` (a hash: same parts, same tag)."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:40]
+    return f'"{digest}"'
+
+
+def etag_of_hash(content_hash: str) -> str:
+    """The ETag of one article: its content hash, quoted."""
+    return f'"{content_hash}"'
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """True when ``If-None-Match`` is ``*`` or names ``etag`` (weak comparison, per RFC 9110)."""
+    if not if_none_match:
+        return False
+    wanted = etag.removeprefix("W/")
+    for candidate in if_none_match.split(","):
+        candidate = candidate.strip()
+        if candidate == "*" or candidate.removeprefix("W/") == wanted:
+            return True
+    return False
+
+
+def cache_control(max_age: int) -> str:
+    """``Cache-Control`` for public data that may be reused for ``max_age`` seconds."""
+    return f"public, max-age={max_age}" if max_age > 0 else "no-cache"
+
+
+def not_modified(request: Request, *, etag: str, max_age: int) -> Response | None:
+    """A ``304`` (empty body) when the client's copy is current, else ``None``."""
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(
+            status_code=304, headers={"ETag": etag, "Cache-Control": cache_control(max_age)}
+        )
+    return None
+
+
+def dump_json(data: Any) -> bytes:
+    """JSON bytes as Starlette's JSONResponse writes them (UTF-8, compact)."""
+    return json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+
+
+def json_response(
+    body: bytes, *, etag: str, max_age: int, headers: dict[str, str] | None = None
+) -> Response:
+    """A 200 JSON response carrying its validator and caching policy."""
+    all_headers = {"ETag": etag, "Cache-Control": cache_control(max_age), **(headers or {})}
+    return Response(content=body, media_type=JSON_MEDIA_TYPE, headers=all_headers)

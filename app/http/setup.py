@@ -1,0 +1,27 @@
+"""The middleware stack of the app, outermost first: request id + access log, CORS, gzip, ETag."""
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
+
+from app.config import Settings
+from app.http.access_log import REQUEST_ID_HEADER, RequestContextMiddleware, ensure_access_handler
+from app.http.conditional import ConditionalGetMiddleware
+
+GZIP_MINIMUM_BYTES = 1024
+
+
+def install_http(app: FastAPI, settings: Settings) -> None:
+    """Adds the shared HTTP behaviour to ``app`` (the last one added runs first)."""
+    app.add_middleware(ConditionalGetMiddleware)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "HEAD", "OPTIONS"],
+        allow_headers=["If-None-Match", REQUEST_ID_HEADER],
+        expose_headers=["ETag", "Link", REQUEST_ID_HEADER],
+        max_age=3600,
+    )
+    app.add_middleware(RequestContextMiddleware)
+    ensure_access_handler()

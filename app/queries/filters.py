@@ -1,0 +1,82 @@
+"""The filters of article lists, shared by ``/articles``, ``/tags/{name}/articles`` and search."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlmodel import col
+
+from app.models import Article, ArticleTag, Byline, Tag
+from app.pagination import Keyset, SortKey
+
+ARTICLE_SORTS = ("-published_at", "published_at", "-updated_at", "updated_at")
+DEFAULT_ARTICLE_SORT = "-published_at"
+
+
+@dataclass(frozen=True)
+class ArticleFilter:
+    """What an article must match to be listed; every given condition must hold."""
+
+    tags: tuple[str, ...] = ()
+    collection: str | None = None
+    author: str | None = None
+    published_after: datetime | None = None
+    published_before: datetime | None = None
+    include_empty: bool = False
+
+    def __post_init__(self) -> None:
+        # A bound without a zone means UTC; stored times are UTC on both databases.
+        for name in ("published_after", "published_before"):
+            value = getattr(self, name)
+            if value is not None:
+                aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+                object.__setattr__(self, name, aware.astimezone(UTC))
+
+    def apply(self, stmt: Select[Any]) -> Select[Any]:
+        """``stmt`` (a select over ``article``) narrowed to the matching articles."""
+        if not self.include_empty:
+            stmt = stmt.where(col(Article.is_empty).is_(False))
+        if self.collection is not None:
+            stmt = stmt.where(col(Article.collection) == self.collection)
+        if self.author is not None:
+            by_author = select(col(Byline.article_id)).where(col(Byline.name) == self.author)
+            stmt = stmt.where(col(Article.id).in_(by_author))
+        for name in dict.fromkeys(self.tags):
+            tagged = (
+                select(col(ArticleTag.article_id))
+                .join(Tag, col(Tag.id) == col(ArticleTag.tag_id))
+                .where(col(Tag.name) == name)
+            )
+            stmt = stmt.where(col(Article.id).in_(tagged))
+        if self.published_after is not None:
+            stmt = stmt.where(col(Article.published_at) >= self.published_after)
+        if self.published_before is not None:
+            stmt = stmt.where(col(Article.published_at) < self.published_before)
+        return stmt
+
+    def fingerprint(self) -> dict[str, Any]:
+        """The filter as plain values: part of a cursor's scope, so a cursor fits one filter."""
+        return {
+            "tags": sorted(set(self.tags)),
+            "collection": self.collection,
+            "author": self.author,
+            "after": self.published_after.isoformat() if self.published_after else None,
+            "before": self.published_before.isoformat() if self.published_before else None,
+            "empty": self.include_empty,
+        }
+
+
+def article_keyset(sort: str) -> Keyset:
+    """The total order of articles for a ``sort`` value; the article id breaks ties."""
+    descending = sort.startswith("-")
+    field = sort.lstrip("-")
+    if field == "published_at":
+        lead = SortKey(
+            col(Article.published_at), "published_at", descending, datetime, nullable=True
+        )
+    elif field == "updated_at":
+        lead = SortKey(col(Article.updated_at), "updated_at", descending, datetime)
+    else:
+        raise ValueError(f"unknown sort {sort!r}")
+    return Keyset(sort, (lead, SortKey(col(Article.id), "id", descending, str)))

@@ -1,0 +1,58 @@
+"""Tags: the list with counts, paged by keyset, and whether a tag name exists."""
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from app.models import Tag
+from app.pagination import Keyset, SortKey, fetch_page
+
+TAG_SORTS = ("-count", "name")
+
+
+def tag_keyset(sort: str) -> Keyset:
+    """The total order of tags for a ``sort`` value: by count (ties by name) or by name."""
+    name = SortKey(col(Tag.name), "name", False, str)
+    kind = SortKey(col(Tag.kind), "kind", False, str)
+    if sort == "-count":
+        return Keyset(
+            sort, (SortKey(col(Tag.article_count), "article_count", True, int), name, kind)
+        )
+    if sort == "name":
+        return Keyset(sort, (name, kind))
+    raise ValueError(f"unknown sort {sort!r}")
+
+
+@dataclass
+class TagPage:
+    """A page of tags and the sort key of its last one when more follow."""
+
+    tags: list[Tag]
+    next_key: list[Any] | None
+
+
+def list_tags(
+    session: Session,
+    *,
+    prefix: str | None,
+    kind: str | None,
+    keyset: Keyset,
+    after: list[Any] | None,
+    limit: int,
+) -> TagPage:
+    """Tags carried by at least one article; optionally only those with ``prefix``, of ``kind``."""
+    stmt = select(Tag).where(col(Tag.article_count) > 0)
+    if prefix:
+        # The range lets an index on name narrow the scan; substr is the exact, case-sensitive test.
+        stmt = stmt.where(col(Tag.name) >= prefix, func.substr(Tag.name, 1, len(prefix)) == prefix)
+    if kind is not None:
+        stmt = stmt.where(col(Tag.kind) == kind)
+    page = fetch_page(session, stmt, keyset, after=after, limit=limit)
+    return TagPage(tags=page.rows, next_key=page.next_key)
+
+
+def tag_exists(session: Session, *, name: str) -> bool:
+    """Whether any tag (meta or entity) has this name."""
+    return session.scalar(select(col(Tag.id)).where(col(Tag.name) == name).limit(1)) is not None
