@@ -12,15 +12,28 @@ from sqlmodel import Session
 
 from app.db import dialect_name
 from app.search import postgres_index, sqlite_index
+from app.search.file_text import visible_text
 
 
 @dataclass(frozen=True, slots=True)
 class SearchDocument:
-    """What search sees of an article: its id, title and plain-text body (original text)."""
+    """What search sees of an article: its id, title and plain-text body (original text).
+
+    ``markdown``, when given, is the whole article file: search then covers everything the
+    file shows (header, meta line, source, footers), reduced to plain text, as readers expect.
+    """
 
     id: str
     title: str | None
     body_text: str
+    markdown: str | None = None
+
+    @property
+    def searched_text(self) -> str:
+        """The text indexed and shown in snippets besides the title."""
+        if self.markdown is not None:
+            return visible_text(self.markdown)
+        return self.body_text or ""
 
 
 def index_articles(session: Session, docs: Sequence[SearchDocument]) -> None:

@@ -27,7 +27,7 @@ class Document(Protocol):
     @property
     def title(self) -> str | None: ...
     @property
-    def body_text(self) -> str: ...
+    def searched_text(self) -> str: ...
 
 
 def lexeme_literal(lexeme: str) -> str:
@@ -64,25 +64,35 @@ def chunks(tokens: Sequence[str]) -> list[str]:
     return out
 
 
-def _rows(doc: Document) -> list[dict[str, object]]:
+def _chunk_rows(article_id: str, title: str, body: str) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
-    for field, text in ((TITLE, doc.title or ""), (BODY, doc.body_text or "")):
+    for field, text in ((TITLE, title), (BODY, body)):
         for number, literal in enumerate(chunks(index_tokens(fold(text)))):
-            rows.append({"article_id": doc.id, "field": field, "chunk": number, "tokens": literal})
+            rows.append(
+                {"article_id": article_id, "field": field, "chunk": number, "tokens": literal}
+            )
     return rows
 
 
 def remove(connection: Connection, ids: Sequence[str]) -> None:
     """Remove these articles from the index."""
-    connection.exec_driver_sql(
-        "DELETE FROM article_search_chunk WHERE article_id = ANY(%(ids)s)", {"ids": list(ids)}
-    )
+    for table in ("article_search_chunk", "article_search_text"):
+        connection.exec_driver_sql(
+            f"DELETE FROM {table} WHERE article_id = ANY(%(ids)s)", {"ids": list(ids)}
+        )
 
 
 def replace(connection: Connection, docs: Sequence[Document]) -> None:
     """Index these articles, replacing what was indexed for them before."""
     remove(connection, [doc.id for doc in docs])
-    rows = [row for doc in docs for row in _rows(doc)]
+    texts = [{"article_id": d.id, "title": d.title or "", "body": d.searched_text} for d in docs]
+    # PostgreSQL compresses long text itself (TOAST): the searched text is stored as is.
+    connection.exec_driver_sql(
+        "INSERT INTO article_search_text (article_id, title, body) "
+        "VALUES (%(article_id)s, %(title)s, %(body)s)",
+        texts,
+    )
+    rows = [r for t in texts for r in _chunk_rows(t["article_id"], t["title"], t["body"])]
     if rows:
         connection.exec_driver_sql(
             "INSERT INTO article_search_chunk (article_id, field, chunk, tokens) "

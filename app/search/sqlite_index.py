@@ -1,9 +1,9 @@
-"""The SQLite search index: an FTS5 table over token strings, without a copy of the text.
+"""The SQLite search index: an FTS5 table over token strings, without a copy of the tokens.
 
 ``article_search_fts`` is contentless (it stores only the inverted index). SQLite before
 3.43 can delete from a contentless table only by repeating the exact tokens that were
-inserted, so ``article_search_text`` keeps each article's folded text, compressed, to
-rebuild them; it also maps the FTS rowid to the article id.
+inserted, so ``article_search_text`` keeps each article's searched text, compressed, to
+rebuild them; snippets are cut from it, and it maps the FTS rowid to the article id.
 """
 
 import zlib
@@ -26,7 +26,7 @@ class Document(Protocol):
     @property
     def title(self) -> str | None: ...
     @property
-    def body_text(self) -> str: ...
+    def searched_text(self) -> str: ...
 
 
 def token_string(folded: str) -> str:
@@ -44,7 +44,7 @@ def _delete_indexed(connection: Connection, ids: Sequence[str]) -> None:
     for batch in _batches(ids):
         marks = ",".join("?" * len(batch))
         rows = connection.exec_driver_sql(
-            f"SELECT rowid, title_folded, body_folded FROM article_search_text "
+            f"SELECT rowid, title, body FROM article_search_text "
             f"WHERE article_id IN ({marks})",
             tuple(batch),
         ).fetchall()
@@ -54,7 +54,7 @@ def _delete_indexed(connection: Connection, ids: Sequence[str]) -> None:
             "INSERT INTO article_search_fts(article_search_fts, rowid, title, body) "
             "VALUES ('delete', ?, ?, ?)",
             [
-                (rowid, token_string(title), token_string(zlib.decompress(body).decode()))
+                (rowid, token_string(fold(title)), token_string(fold(unpack(body))))
                 for rowid, title, body in rows
             ],
         )
@@ -64,20 +64,29 @@ def _delete_indexed(connection: Connection, ids: Sequence[str]) -> None:
         )
 
 
+def pack(text: str) -> bytes:
+    """Searched text as stored: zlib at its fastest level (ingest time matters more)."""
+    return zlib.compress(text.encode(), 1)
+
+
+def unpack(blob: bytes) -> str:
+    """Stored searched text back as text."""
+    return zlib.decompress(blob).decode()
+
+
 def replace(connection: Connection, docs: Sequence[Document]) -> None:
     """Index these articles, replacing what was indexed for them before."""
     _delete_indexed(connection, [doc.id for doc in docs])
     for doc in docs:
-        title = fold(doc.title or "")
-        body = fold(doc.body_text or "")
+        title = doc.title or ""
+        body = doc.searched_text
         cursor = connection.exec_driver_sql(
-            "INSERT INTO article_search_text(article_id, title_folded, body_folded) "
-            "VALUES (?, ?, ?)",
-            (doc.id, title, zlib.compress(body.encode(), 1)),
+            "INSERT INTO article_search_text(article_id, title, body) VALUES (?, ?, ?)",
+            (doc.id, title, pack(body)),
         )
         connection.exec_driver_sql(
             "INSERT INTO article_search_fts(rowid, title, body) VALUES (?, ?, ?)",
-            (cursor.lastrowid, token_string(title), token_string(body)),
+            (cursor.lastrowid, token_string(fold(title)), token_string(fold(body))),
         )
 
 

@@ -22,8 +22,8 @@ def upgrade() -> None:
             "CREATE TABLE article_search_text ("
             " rowid INTEGER PRIMARY KEY,"
             " article_id VARCHAR(300) NOT NULL UNIQUE,"
-            " title_folded TEXT NOT NULL,"
-            " body_folded BLOB NOT NULL)"
+            " title TEXT NOT NULL,"
+            " body BLOB NOT NULL)"
         )
         # Tokens arrive space separated (app/search/tokens.py); `ascii` splits on exactly that.
         op.execute(
@@ -31,6 +31,12 @@ def upgrade() -> None:
             "title, body, content='', tokenize=\"ascii tokenchars '_'\")"
         )
     else:
+        op.execute(
+            "CREATE TABLE article_search_text ("
+            " article_id VARCHAR(300) PRIMARY KEY REFERENCES article(id) ON DELETE CASCADE,"
+            " title TEXT NOT NULL,"
+            " body TEXT NOT NULL)"
+        )
         op.execute(
             "CREATE TABLE article_search_chunk ("
             " article_id VARCHAR(300) NOT NULL REFERENCES article(id) ON DELETE CASCADE,"
@@ -50,3 +56,4 @@ def downgrade() -> None:
         op.execute("DROP TABLE article_search_text")
     else:
         op.execute("DROP TABLE article_search_chunk")
+        op.execute("DROP TABLE article_search_text")
