@@ -9,6 +9,7 @@ import uvicorn
 from app.config import get_settings
 from app.db import make_engine
 from app.feed_retention import prune_changes
+from app.ingest.command import ingest_command
 from app.main import create_app
 from app.migrate import upgrade_to_head
 from app.mirror.sync import run_mirror
@@ -21,6 +22,7 @@ cli = typer.Typer(
     add_completion=False,
 )
 cli.add_typer(token_cli, name="token")
+cli.command("ingest")(ingest_command)
 
 
 @cli.command()
@@ -31,6 +33,8 @@ def serve(
 ) -> None:
     """Migrate the database to head, then serve the API."""
     upgrade_to_head(get_settings().database_url)
+    # Tombstones past their retention leave the feed at each start (see prune-changes).
+    prune_changes(make_engine(get_settings().database_url), retention_days=get_settings().change_retention_days)
     uvicorn.run(
         "app.main:create_app",
         factory=True,

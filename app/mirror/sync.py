@@ -168,7 +168,7 @@ def _backoff(delay: float, error: Exception, say: Say) -> float:
     return min(delay * 2, BACKOFF_CAP_S)
 
 
-def run_mirror(engine: Engine, origin: str, say: Say, *, follow: bool, max_tries: int = 6) -> Verdict:
+def run_mirror(engine: Engine, origin: str, say: Say, *, follow: bool, max_tries: int = 4) -> Verdict:
     """Syncs and verifies; with ``follow``, then long-polls the origin until interrupted."""
     client = OriginClient(origin)
     delay, tries = BACKOFF_FIRST_S, 0

@@ -1,0 +1,107 @@
+"""Real ``corpus serve`` and ``corpus mirror`` processes on loopback, for mirror tests."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+CORPUS = str(Path(sys.executable).with_name("corpus"))
+# Bounds on every wait, so a broken mirror fails the test instead of hanging the suite.
+START_TIMEOUT_S, SYNC_TIMEOUT_S = 60.0, 180.0
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _env(database_url: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["DATABASE_URL"] = database_url
+    env["CORPUS_LOG_LEVEL"] = "WARNING"
+    return env
+
+
+def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
+    """Polls ``condition`` until it holds; fails after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Server:
+    """``corpus serve`` over one database on a loopback port; restartable on the same port."""
+
+    def __init__(self, database_url: str, log: Path) -> None:
+        self.database_url = database_url
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "Server":
+        """Starts the process and waits until it answers /healthz."""
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [CORPUS, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                env=_env(self.database_url), stdout=out, stderr=subprocess.STDOUT,
+            )
+        wait_for(self._answers, timeout=START_TIMEOUT_S, what=f"{self.url} to answer")
+        return self
+
+    def _answers(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"server exited: {self.log.read_text()[-2000:]}")
+        try:
+            return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop(self) -> None:
+        """Stops the process (SIGTERM, then SIGKILL after 10 s)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def get(self, path: str, **params: object) -> dict[str, object]:
+        """A JSON GET on this server."""
+        response = httpx.get(f"{self.url}{path}", params=params, timeout=60)  # type: ignore[arg-type]
+        response.raise_for_status()
+        body: dict[str, object] = response.json()
+        return body
+
+
+def start_mirror(origin: str, database_url: str, log: Path, *, follow: bool = False) -> subprocess.Popen[bytes]:
+    """Starts ``corpus mirror ORIGIN`` into ``database_url``, its output going to ``log``."""
+    args = [CORPUS, "mirror", origin] + (["--follow"] if follow else [])
+    with log.open("ab") as out:
+        return subprocess.Popen(args, env=_env(database_url), stdout=out, stderr=subprocess.STDOUT)
+
+
+def run_mirror(origin: str, database_url: str, log: Path) -> tuple[int, str]:
+    """Runs ``corpus mirror ORIGIN`` to the end; returns its exit code and output."""
+    start = log.stat().st_size if log.exists() else 0
+    process = start_mirror(origin, database_url, log)
+    try:
+        code = process.wait(timeout=SYNC_TIMEOUT_S)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return code, log.read_text()[start:]
