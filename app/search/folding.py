@@ -6,6 +6,7 @@ folded character, where it came from, so highlights land on the original charact
 
 import threading
 import unicodedata
+from functools import lru_cache
 
 import opencc
 
@@ -28,6 +29,7 @@ def fold(text: str) -> str:
     return str(_t2s().convert(unicodedata.normalize("NFKC", text))).casefold()
 
 
+@lru_cache(maxsize=65536)
 def _fold_char(ch: str) -> str:
     return fold(ch)
 

@@ -7,12 +7,14 @@ leaves the index as it was.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from types import ModuleType
 
 from sqlmodel import Session
 
 from app.db import dialect_name
 from app.search import postgres_index, sqlite_index
 from app.search.file_text import visible_text
+from app.search.indexed_text import IndexedText
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +23,8 @@ class SearchDocument:
 
     ``markdown``, when given, is the whole article file: search then covers everything the
     file shows (header, meta line, source, footers), reduced to plain text, as readers expect.
+    Without it, an article already indexed from its file keeps that text (only the title
+    changes: an index page filled it in); any other article is indexed by ``body_text``.
     """
 
     id: str
@@ -28,12 +32,9 @@ class SearchDocument:
     body_text: str
     markdown: str | None = None
 
-    @property
-    def searched_text(self) -> str:
-        """The text indexed and shown in snippets besides the title."""
-        if self.markdown is not None:
-            return visible_text(self.markdown)
-        return self.body_text or ""
+
+def _backend(session: Session) -> ModuleType:
+    return postgres_index if dialect_name(session) == "postgresql" else sqlite_index
 
 
 def index_articles(session: Session, docs: Sequence[SearchDocument]) -> None:
@@ -42,10 +43,18 @@ def index_articles(session: Session, docs: Sequence[SearchDocument]) -> None:
         return
     session.flush()  # the articles may still be pending in the session
     connection = session.connection()
-    if dialect_name(session) == "postgresql":
-        postgres_index.replace(connection, docs)
-    else:
-        sqlite_index.replace(connection, docs)
+    backend = _backend(session)
+    kept = backend.file_texts(connection, [d.id for d in docs if d.markdown is None])
+    texts = []
+    for doc in docs:
+        title = doc.title or ""
+        if doc.markdown is not None:
+            texts.append(IndexedText(doc.id, title, visible_text(doc.markdown), True))
+        elif doc.id in kept:
+            texts.append(IndexedText(doc.id, title, kept[doc.id], True))
+        else:
+            texts.append(IndexedText(doc.id, title, doc.body_text or "", False))
+    backend.replace(connection, texts)
 
 
 def unindex_articles(session: Session, ids: Sequence[str]) -> None:
@@ -53,8 +62,4 @@ def unindex_articles(session: Session, ids: Sequence[str]) -> None:
     if not ids:
         return
     session.flush()
-    connection = session.connection()
-    if dialect_name(session) == "postgresql":
-        postgres_index.remove(connection, ids)
-    else:
-        sqlite_index.remove(connection, ids)
+    _backend(session).remove(session.connection(), ids)

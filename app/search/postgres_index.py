@@ -6,28 +6,17 @@ Chunks overlap, so a phrase shorter than the overlap is never cut in two.
 """
 
 from collections.abc import Sequence
-from typing import Protocol
 
 from sqlalchemy.engine import Connection
 
 from app.search.folding import fold
+from app.search.indexed_text import IndexedText
 from app.search.tokens import index_tokens
 
 CHUNK_TOKENS = 4000
 OVERLAP_TOKENS = 64
 MAX_POSITIONS = 255
 TITLE, BODY = 0, 1
-
-
-class Document(Protocol):
-    """The fields of a search document this backend reads."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def title(self) -> str | None: ...
-    @property
-    def searched_text(self) -> str: ...
 
 
 def lexeme_literal(lexeme: str) -> str:
@@ -74,6 +63,18 @@ def _chunk_rows(article_id: str, title: str, body: str) -> list[dict[str, object
     return rows
 
 
+def file_texts(connection: Connection, ids: Sequence[str]) -> dict[str, str]:
+    """The indexed text of those of these articles that were indexed from their file."""
+    if not ids:
+        return {}
+    rows = connection.exec_driver_sql(
+        "SELECT article_id, body FROM article_search_text "
+        "WHERE from_file AND article_id = ANY(%(ids)s)",
+        {"ids": list(ids)},
+    )
+    return {article_id: body for article_id, body in rows}
+
+
 def remove(connection: Connection, ids: Sequence[str]) -> None:
     """Remove these articles from the index."""
     for table in ("article_search_chunk", "article_search_text"):
@@ -82,17 +83,16 @@ def remove(connection: Connection, ids: Sequence[str]) -> None:
         )
 
 
-def replace(connection: Connection, docs: Sequence[Document]) -> None:
+def replace(connection: Connection, texts: Sequence[IndexedText]) -> None:
     """Index these articles, replacing what was indexed for them before."""
-    remove(connection, [doc.id for doc in docs])
-    texts = [{"article_id": d.id, "title": d.title or "", "body": d.searched_text} for d in docs]
+    remove(connection, [t.id for t in texts])
     # PostgreSQL compresses long text itself (TOAST): the searched text is stored as is.
     connection.exec_driver_sql(
-        "INSERT INTO article_search_text (article_id, title, body) "
-        "VALUES (%(article_id)s, %(title)s, %(body)s)",
-        texts,
+        "INSERT INTO article_search_text (article_id, title, body, from_file) "
+        "VALUES (%(id)s, %(title)s, %(body)s, %(from_file)s)",
+        [{"id": t.id, "title": t.title, "body": t.body, "from_file": t.from_file} for t in texts],
     )
-    rows = [r for t in texts for r in _chunk_rows(t["article_id"], t["title"], t["body"])]
+    rows = [row for t in texts for row in _chunk_rows(t.id, t.title, t.body)]
     if rows:
         connection.exec_driver_sql(
             "INSERT INTO article_search_chunk (article_id, field, chunk, tokens) "

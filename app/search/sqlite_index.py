@@ -8,25 +8,14 @@ rebuild them; snippets are cut from it, and it maps the FTS rowid to the article
 
 import zlib
 from collections.abc import Iterable, Sequence
-from typing import Protocol
 
 from sqlalchemy.engine import Connection
 
 from app.search.folding import fold
+from app.search.indexed_text import IndexedText
 from app.search.tokens import index_tokens
 
 BATCH = 500
-
-
-class Document(Protocol):
-    """The fields of a search document this backend reads."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def title(self) -> str | None: ...
-    @property
-    def searched_text(self) -> str: ...
 
 
 def token_string(folded: str) -> str:
@@ -34,18 +23,40 @@ def token_string(folded: str) -> str:
     return " ".join(index_tokens(folded))
 
 
+def pack(text: str) -> bytes:
+    """Searched text as stored: zlib at its fastest level (ingest time matters more)."""
+    return zlib.compress(text.encode(), 1)
+
+
+def unpack(blob: bytes) -> str:
+    """Stored searched text back as text."""
+    return zlib.decompress(blob).decode()
+
+
 def _batches(items: Sequence[str]) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), BATCH):
         yield items[start : start + BATCH]
 
 
+def file_texts(connection: Connection, ids: Sequence[str]) -> dict[str, str]:
+    """The indexed text of those of these articles that were indexed from their file."""
+    out: dict[str, str] = {}
+    for batch in _batches(ids):
+        rows = connection.exec_driver_sql(
+            "SELECT article_id, body FROM article_search_text "
+            f"WHERE from_file AND article_id IN ({','.join('?' * len(batch))})",
+            tuple(batch),
+        )
+        out.update((article_id, unpack(body)) for article_id, body in rows)
+    return out
+
+
 def _delete_indexed(connection: Connection, ids: Sequence[str]) -> None:
     """Take these articles' tokens out of the FTS index and drop their rows."""
     for batch in _batches(ids):
-        marks = ",".join("?" * len(batch))
         rows = connection.exec_driver_sql(
-            f"SELECT rowid, title, body FROM article_search_text "
-            f"WHERE article_id IN ({marks})",
+            "SELECT rowid, title, body FROM article_search_text "
+            f"WHERE article_id IN ({','.join('?' * len(batch))})",
             tuple(batch),
         ).fetchall()
         if not rows:
@@ -64,29 +75,18 @@ def _delete_indexed(connection: Connection, ids: Sequence[str]) -> None:
         )
 
 
-def pack(text: str) -> bytes:
-    """Searched text as stored: zlib at its fastest level (ingest time matters more)."""
-    return zlib.compress(text.encode(), 1)
-
-
-def unpack(blob: bytes) -> str:
-    """Stored searched text back as text."""
-    return zlib.decompress(blob).decode()
-
-
-def replace(connection: Connection, docs: Sequence[Document]) -> None:
+def replace(connection: Connection, texts: Sequence[IndexedText]) -> None:
     """Index these articles, replacing what was indexed for them before."""
-    _delete_indexed(connection, [doc.id for doc in docs])
-    for doc in docs:
-        title = doc.title or ""
-        body = doc.searched_text
+    _delete_indexed(connection, [t.id for t in texts])
+    for t in texts:
         cursor = connection.exec_driver_sql(
-            "INSERT INTO article_search_text(article_id, title, body) VALUES (?, ?, ?)",
-            (doc.id, title, pack(body)),
+            "INSERT INTO article_search_text(article_id, title, body, from_file) "
+            "VALUES (?, ?, ?, ?)",
+            (t.id, t.title, pack(t.body), t.from_file),
         )
         connection.exec_driver_sql(
             "INSERT INTO article_search_fts(rowid, title, body) VALUES (?, ?, ?)",
-            (cursor.lastrowid, token_string(fold(title)), token_string(fold(body))),
+            (cursor.lastrowid, token_string(fold(t.title)), token_string(fold(t.body))),
         )
 
 

@@ -23,7 +23,8 @@ def upgrade() -> None:
             " rowid INTEGER PRIMARY KEY,"
             " article_id VARCHAR(300) NOT NULL UNIQUE,"
             " title TEXT NOT NULL,"
-            " body BLOB NOT NULL)"
+            " body BLOB NOT NULL,"
+            " from_file BOOLEAN NOT NULL DEFAULT 0)"
         )
         # Tokens arrive space separated (app/search/tokens.py); `ascii` splits on exactly that.
         op.execute(
@@ -35,7 +36,8 @@ def upgrade() -> None:
             "CREATE TABLE article_search_text ("
             " article_id VARCHAR(300) PRIMARY KEY REFERENCES article(id) ON DELETE CASCADE,"
             " title TEXT NOT NULL,"
-            " body TEXT NOT NULL)"
+            " body TEXT NOT NULL,"
+            " from_file BOOLEAN NOT NULL DEFAULT false)"
         )
         op.execute(
             "CREATE TABLE article_search_chunk ("

@@ -1,0 +1,119 @@
+"""Full-text search: ``GET /search``."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.api.deps import SessionDep, SettingsDep
+from app.api.listing import NO_NUL, ArticleFilterDep, CursorQuery, LimitQuery, page_cursor
+from app.api.problems import problem_responses
+from app.http.caching import dump_json, json_response, not_modified, strong_etag
+from app.pagination import encode_cursor, scope_of
+from app.schemas import EXAMPLE_ID
+from app.search.query import parse_query
+from app.search.results import search_articles
+from app.search.schemas import SearchPage
+
+router = APIRouter(tags=["search"])
+
+SearchSort = Literal["relevance", "-published_at", "published_at", "-updated_at", "updated_at"]
+
+SEARCH_EXAMPLE = {
+    "items": [
+        {
+            "id": EXAMPLE_ID,
+            "path": "content/gnews/2362915.md",
+            "collection": "gnews",
+            "title": "艾娃做客斯廷奇菲尔德播客：中共利用TikTok影响选举",
+            "summary": None,
+            "published_at": "2024-03-04T08:37:00Z",
+            "authors": ["澳洲雅典娜农场"],
+            "tags": [{"name": "TikTok", "kind": "entity"}],
+            "source": {
+                "name": "GNews",
+                "url": "https://gnews.org/articles/2362915",
+                "external_id": "2362915",
+            },
+            "content_hash": "9f2c" + "0" * 60,
+            "updated_at": "2026-11-26T12:00:00Z",
+            "score": 1003.52,
+            "snippets": [
+                {
+                    "field": "title",
+                    "text": "艾娃做客斯廷奇菲尔德播客：中共利用TikTok影响选举",
+                    "highlights": [[17, 23]],
+                }
+            ],
+        }
+    ],
+    "next": None,
+    "total": 1,
+}
+
+
+@router.get(
+    "/search",
+    summary="Search articles",
+    response_model=SearchPage,
+    responses={
+        200: {"content": {"application/json": {"example": SEARCH_EXAMPLE}}},
+        **problem_responses(304, 422),
+    },
+)
+def search(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    article_filter: ArticleFilterDep,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=500,
+            pattern=NO_NUL,
+            description=(
+                'Terms separated by white space, all of which must match; "quoted phrases" '
+                "match as written. Chinese matches as a substring (from one character up), "
+                "Latin words whole and in any case; Traditional and Simplified, full- and "
+                "half-width forms are the same."
+            ),
+            examples=["郭文貴 TikTok"],
+        ),
+    ],
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+    sort: Annotated[
+        SearchSort,
+        Query(
+            description="`relevance` (default), or an order of `/articles`.",
+            examples=["relevance"],
+        ),
+    ] = "relevance",
+) -> Response:
+    """Articles matching every term of `q` and every filter, best first, with snippets."""
+    terms = parse_query(q)
+    scope = scope_of("search", sort, [t.tokens for t in terms], article_filter.fingerprint())
+    after = page_cursor(cursor, scope=scope, settings=settings)
+    page = search_articles(
+        session, terms=terms, article_filter=article_filter, sort=sort, after=after, limit=limit
+    )
+    next_cursor = None
+    if page.next_key is not None:
+        next_cursor = encode_cursor(page.next_key, scope=scope, secret=settings.cursor_secret)
+    body = dump_json(
+        {
+            "items": [item.model_dump(mode="json") for item in page.items],
+            "next": next_cursor,
+            "total": page.total,
+        }
+    )
+    etag = strong_etag(body.decode())
+    max_age = settings.cache_max_age_list
+    cached = not_modified(request, etag=etag, max_age=max_age)
+    if cached is not None:
+        return cached
+    headers = {}
+    if next_cursor is not None:
+        next_url = request.url.include_query_params(cursor=next_cursor)
+        headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
+    return json_response(body, etag=etag, max_age=max_age, headers=headers)

@@ -1,0 +1,71 @@
+"""Search on PostgreSQL: ``tsquery`` phrases over the token chunks, scored per article."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import Integer, String, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.selectable import Subquery
+
+from app.search.postgres_index import BODY, TITLE, lexeme_literal
+from app.search.query import Term
+from app.search.sqlite_search import SCORE_SCALE, TITLE_TIER
+
+# ts_rank weights {D, C, B, A}: body chunks are D, titles are stored as D too, so the title
+# gets its boost from the tier and from this factor.
+TITLE_RANK_FACTOR = 4.0
+
+
+def phrase_query(term: Term) -> str:
+    """One term as ``tsquery`` input: ``'a' <-> 'b' <-> 'c':*``."""
+    return " <-> ".join(
+        lexeme_literal(token.text) + (":*" if token.prefix else "") for token in term.tokens
+    )
+
+
+def _intersection(terms: Sequence[Term]) -> tuple[str, dict[str, str]]:
+    """SQL of the article ids holding every term (each term may sit in another chunk)."""
+    params = {f"t{n}": phrase_query(term) for n, term in enumerate(terms)}
+    selects = [
+        f"SELECT article_id FROM article_search_chunk WHERE tokens @@ CAST(:t{n} AS tsquery)"
+        for n in range(len(terms))
+    ]
+    return " INTERSECT ".join(selects), params
+
+
+def hits(terms: Sequence[Term]) -> Subquery:
+    """``(article_id, score)`` of every article matching all ``terms``."""
+    matched, params = _intersection(terms)
+    every = " & ".join(f"({phrase_query(term)})" for term in terms)
+    any_ = " | ".join(f"({phrase_query(term)})" for term in terms)
+    statement = text(
+        "SELECT article_id, CAST(round(CAST(("
+        f"  max(CASE WHEN field = {TITLE} AND tokens @@ CAST(:every AS tsquery) "
+        f"      THEN {TITLE_TIER} ELSE 0 END) "
+        f"  + sum(ts_rank(tokens, CAST(:any AS tsquery)) "
+        f"        * CASE WHEN field = {TITLE} THEN {TITLE_RANK_FACTOR} ELSE 1 END)"
+        f") * {SCORE_SCALE} AS numeric)) AS BIGINT) AS score "
+        "FROM article_search_chunk "
+        f"WHERE article_id IN ({matched}) AND tokens @@ CAST(:any AS tsquery) "
+        f"AND field IN ({TITLE}, {BODY}) "
+        "GROUP BY article_id"
+    ).bindparams(every=every, any=any_, **params)
+    return statement.columns(article_id=String, score=Integer).subquery("hits")
+
+
+def hit_ids(terms: Sequence[Term]) -> Subquery:
+    """``(article_id)`` of every article matching all ``terms`` (no scoring)."""
+    matched, params = _intersection(terms)
+    # A term may match in several chunks of one article.
+    statement = text(f"SELECT DISTINCT article_id FROM ({matched}) AS matched").bindparams(**params)
+    return statement.columns(article_id=String).subquery("hits")
+
+
+def stored_texts(connection: Connection, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """The searched title and text of these articles, as indexed (for snippets)."""
+    if not ids:
+        return {}
+    rows = connection.exec_driver_sql(
+        "SELECT article_id, title, body FROM article_search_text WHERE article_id = ANY(%(ids)s)",
+        {"ids": list(ids)},
+    )
+    return {article_id: (title, body) for article_id, title, body in rows}
