@@ -6,6 +6,7 @@
 
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field, StringConstraints, create_model
@@ -211,7 +212,9 @@ def page_response(
     headers = {}
     if next_cursor is not None:
         next_url = request.url.include_query_params(cursor=next_cursor)
-        headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
+        # A header is Latin-1: the path (a tag name, say) goes percent-encoded.
+        path = quote(next_url.path, safe="/:@!$&'()*+,;=-._~")
+        headers["Link"] = f'<{path}?{next_url.query}>; rel="next"'
     return json_response(body, etag=etag, max_age=max_age, headers=headers)
 
 
