@@ -40,6 +40,10 @@ class Settings(BaseSettings):
         description="Most bytes one uploaded archive may unpack to (zip-bomb guard).",
     )
     max_upload_parts: int = Field(default=100, description="Most file parts in one upload.")
+    upload_temp_dir: str | None = Field(
+        default=None,
+        description="Folder where upload parts wait on disk while checked and stored (default: the system temp folder).",
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
     cursor_secret: str = Field(
         default="corpus-api-cursor-v1",

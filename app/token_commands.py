@@ -8,7 +8,9 @@ from app.db import make_engine, unit_of_work
 from app.migrate import upgrade_to_head
 from app.tokens import WRITE_SCOPE, TokenError, create_token, list_tokens, revoke_token
 
-cli = typer.Typer(help="Create, list and revoke API tokens for the write endpoints.", no_args_is_help=True)
+cli = typer.Typer(
+    help="Create, list and revoke API tokens for the write endpoints.", no_args_is_help=True
+)
 
 
 def _engine() -> Engine:
@@ -20,7 +22,9 @@ def _engine() -> Engine:
 
 @cli.command("create")
 def create(
-    name: str = typer.Option(..., "--name", help="A name for whoever holds the token, e.g. editor-anna."),
+    name: str = typer.Option(
+        ..., "--name", help="A name for whoever holds the token, e.g. editor-anna."
+    ),
     scope: list[str] = typer.Option(
         [WRITE_SCOPE], "--scope", help="A scope to grant (write, read); repeat for several."
     ),

@@ -16,8 +16,8 @@ from starlette.requests import ClientDisconnect, Request
 
 from app.config import Settings
 from app.errors import BadRequest, PayloadTooLarge, Unprocessable, UnsupportedMediaType
+from app.ingest.sources import is_archive_name
 
-ARCHIVE_SUFFIXES = (".zip", ".tar.gz", ".tgz", ".tar.xz", ".txz")
 FILE_FIELD = "file"
 PATH_FIELD = "path"
 # Form fields are short (a path); these caps keep them from being a way around the limits.
@@ -41,8 +41,8 @@ class ReceivedFile:
 
     @property
     def is_archive(self) -> bool:
-        """True when the client named it as a .zip, .tar.gz or .tar.xz archive."""
-        return (self.filename or "").lower().endswith(ARCHIVE_SUFFIXES)
+        """True when the client named it as an archive (.zip, .tar.gz, .tar.xz...)."""
+        return is_archive_name(self.filename or "")
 
 
 @dataclass(slots=True)
@@ -118,7 +118,9 @@ class _PartCollector:
         self._header_value += data[start:end]
 
     def on_header_end(self) -> None:
-        self._headers[bytes(self._header_name).decode("latin-1").lower()] = bytes(self._header_value)
+        self._headers[bytes(self._header_name).decode("latin-1").lower()] = bytes(
+            self._header_value
+        )
         self._header_name.clear()
         self._header_value.clear()
 
@@ -145,7 +147,9 @@ class _PartCollector:
                 f"more than {self.settings.max_upload_parts} file parts in one upload"
             )
         filename = _decode_header(raw_filename) if raw_filename else None
-        self._received = ReceivedFile(filename=filename, disk_path=self.folder / f"part-{count:05d}")
+        self._received = ReceivedFile(
+            filename=filename, disk_path=self.folder / f"part-{count:05d}"
+        )
         self._file = self._received.disk_path.open("wb")
         self.upload.files.append(self._received)
 
@@ -166,7 +170,9 @@ class _PartCollector:
         elif self._field_name is not None:
             self._field_value += data[start:end]
             if len(self._field_value) > MAX_FIELD_BYTES:
-                raise PayloadTooLarge(f"the `{self._field_name}` field is over {MAX_FIELD_BYTES} bytes")
+                raise PayloadTooLarge(
+                    f"the `{self._field_name}` field is over {MAX_FIELD_BYTES} bytes"
+                )
 
     def on_part_end(self) -> None:
         if self._file is not None:
@@ -191,7 +197,7 @@ class _PartCollector:
 
 
 async def receive_upload(request: Request, *, folder: Path, settings: Settings) -> Upload:
-    """Streams a ``multipart/form-data`` body into ``folder``; raises a ProblemError on bad input."""
+    """Streams a ``multipart/form-data`` body into ``folder``; a ProblemError on bad input."""
     boundary = multipart_boundary(request.headers.get("content-type"))
     check_declared_length(request, settings.max_upload_bytes)
     collector = _PartCollector(folder, settings)

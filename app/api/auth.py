@@ -53,7 +53,11 @@ def require_write(
     with unit_of_work(engine) as session:
         token = find_token(session, credentials.credentials)
     if token is None or token.revoked_at is not None:
-        _refuse(request, "unknown token" if token is None else "revoked token", token and token.name)
+        _refuse(
+            request,
+            "unknown token" if token is None else "revoked token",
+            None if token is None else token.name,
+        )
         raise Unauthorized(
             "the bearer token is unknown or revoked",
             headers={"WWW-Authenticate": f'{challenge}, error="invalid_token"'},
@@ -62,9 +66,7 @@ def require_write(
         _refuse(request, "token lacks the write scope", token.name)
         raise Forbidden(
             f"the token {token.name!r} lacks the {WRITE_SCOPE!r} scope",
-            headers={
-                "WWW-Authenticate": f'{challenge}, error="insufficient_scope", scope="{WRITE_SCOPE}"'
-            },
+            headers={"WWW-Authenticate": f'{challenge}, error="insufficient_scope", scope="write"'},
         )
     return token
 

@@ -13,7 +13,6 @@ from app.api.problems import install_problem_handlers
 from app.config import Settings
 from app.db import unit_of_work
 from app.tokens import revoke_token
-
 from writes.store import make_token
 
 
@@ -101,5 +100,5 @@ def test_failed_attempts_are_logged_without_the_token(
     logged = "\n".join(messages)
     for secret in (reader, revoked, unknown):
         assert secret not in logged
-        assert secret[len("corpus_"):][:12] not in logged
+        assert secret[len("corpus_") :][:12] not in logged
     assert "'reader'" in logged and "'gone'" in logged

@@ -13,7 +13,6 @@ from app.config import get_settings
 from app.db import unit_of_work
 from app.models import ApiToken
 from app.tokens import TokenError, create_token, find_token, list_tokens, revoke_token
-
 from writes.store import make_token
 
 

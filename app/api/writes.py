@@ -1,0 +1,156 @@
+"""The write endpoints: upload articles, replace one, delete one. Each needs a write token.
+
+The routes stay thin: they stream the body in (``app.uploads``), then hand it to
+``app.article_writes`` in a worker thread, which owns the one transaction of the write.
+"""
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+
+from app.api.auth import WriteToken
+from app.api.deps import EngineDep, SettingsDep
+from app.api.problems import problem_responses
+from app.article_writes import (
+    ArticleWritten,
+    UploadReport,
+    delete_article,
+    ingest_upload,
+    replace_article,
+)
+from app.uploads import receive_markdown, receive_upload
+
+router = APIRouter(tags=["writes"])
+
+_UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "description": (
+                                "One or more markdown files, or .zip / .tar.gz / .tar.xz "
+                                "archives of them. A file's name (or the archive member's "
+                                "path) is its path in the corpus, e.g. content/gnews/123.md."
+                            ),
+                        },
+                        "path": {
+                            "type": "string",
+                            "description": "For a single markdown file: its path in the corpus.",
+                            "example": "content/gnews/2362915.md",
+                        },
+                    },
+                },
+                "encoding": {
+                    "file": {
+                        "contentType": (
+                            "text/markdown, application/zip, application/gzip, application/x-xz"
+                        )
+                    }
+                },
+            }
+        },
+    }
+}
+
+_MARKDOWN_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "text/markdown": {
+                "schema": {"type": "string"},
+                "example": "# 标题\n\n**发布时间：** 2024-03-04 08:37\n\n正文。\n",
+            }
+        },
+    }
+}
+
+
+@router.post(
+    "/articles",
+    summary="Upload articles",
+    response_model=UploadReport,
+    responses=problem_responses(400, 401, 403, 413, 415, 422),
+    openapi_extra=_UPLOAD_BODY,
+)
+async def upload_articles(
+    request: Request, token: WriteToken, engine: EngineDep, settings: SettingsDep
+) -> UploadReport:
+    """Adds or updates the articles in the uploaded files and archives; all or nothing.
+
+    Answers with the ingest report. If any file is bad (not UTF-8, binary, empty, an unsafe
+    archive member, no path), the whole upload is refused with 422 listing every bad file,
+    and nothing is stored.
+    """
+    with tempfile.TemporaryDirectory(
+        prefix="corpus-upload-", dir=settings.upload_temp_dir
+    ) as folder:
+        upload = await receive_upload(request, folder=Path(folder), settings=settings)
+        return await run_in_threadpool(
+            ingest_upload, engine, upload, settings=settings, token_name=token.name
+        )
+
+
+@router.put(
+    "/articles/{id}",
+    summary="Replace an article",
+    response_model=ArticleWritten,
+    responses={
+        201: {"description": "The article was new and has been added.", "model": ArticleWritten},
+        **problem_responses(401, 403, 413, 415, 422),
+    },
+    openapi_extra=_MARKDOWN_BODY,
+)
+async def put_article(
+    id: str,
+    request: Request,
+    response: Response,
+    token: WriteToken,
+    engine: EngineDep,
+    settings: SettingsDep,
+    path: str | None = Query(
+        default=None,
+        description=(
+            "The article's path in the corpus. Needed only for a new id (an id cannot be "
+            "turned back into a path); for an existing article it must match its path."
+        ),
+        examples=["content/gnews/2362915.md"],
+    ),
+) -> ArticleWritten:
+    """Replaces one article with the markdown body (200), or adds it when the id is new (201)."""
+    data = await receive_markdown(request, limit=settings.max_file_bytes)
+    written = await run_in_threadpool(
+        replace_article,
+        engine,
+        article_id=id,
+        path=path,
+        data=data,
+        settings=settings,
+        token_name=token.name,
+    )
+    if written.result == "added":
+        response.status_code = 201
+    response.headers["Location"] = f"/articles/{written.id}"
+    return written
+
+
+@router.delete(
+    "/articles/{id}",
+    summary="Delete an article",
+    status_code=204,
+    response_class=Response,
+    responses=problem_responses(401, 403, 404),
+)
+def remove_article(id: str, token: WriteToken, engine: EngineDep) -> Response:
+    """Deletes one article; mirrors see a `delete` change."""
+    delete_article(engine, article_id=id, token_name=token.name)
+    return Response(status_code=204)

@@ -1,0 +1,252 @@
+"""What the write endpoints do to the store: one transaction per request, all or nothing.
+
+Uploads reuse the ingest's own pieces (``Reader`` for safe archive reading under the
+limits, ``prepare`` for the checks and the parse, ``ArticleStore`` for rows, search and
+change feed), so an article uploaded over HTTP is stored exactly as ``corpus ingest`` would
+store it. The difference is the transaction: an upload is one unit of work, and any bad
+file in it (or a limit crossed) rolls the whole of it back, so an editor never has to work
+out which half of an upload went in.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
+
+from app.config import Settings
+from app.db import unit_of_work
+from app.errors import NotFound, PayloadTooLarge, Unprocessable
+from app.identity import article_id as id_of_path
+from app.ingest.prepare import FailedFile, PreparedArticle, PreparedIndexPage, prepare, source_hash
+from app.ingest.sources import (
+    Reader,
+    SourceError,
+    SourceFile,
+    UploadedFile,
+    corpus_path,
+    is_article_name,
+)
+from app.ingest.store import ArticleStore, StoreOutcome
+from app.models import Article
+from app.tokens import mark_used
+from app.uploads import PATH_FIELD, ReceivedFile, Upload
+
+CORPUS_FOLDER = "content/"
+# Prepared articles are written in batches of this many, so memory stays flat however
+# many articles one archive holds.
+WRITE_BATCH = 200
+# A 422 lists at most this many bad files; the count says how many there were.
+MAX_LISTED_FAILURES = 100
+
+
+class FailurePublic(BaseModel):
+    """A file that was refused, and why."""
+
+    path: str = Field(examples=["content/gnews/1.md"])
+    reason: str = Field(examples=["not UTF-8 (byte 0xff at offset 0)"])
+
+
+class UploadReport(BaseModel):
+    """What an upload did, as ``corpus ingest`` reports it."""
+
+    added: int = Field(description="Articles that were new.", examples=[2])
+    updated: int = Field(description="Articles whose content changed.", examples=[1])
+    unchanged: int = Field(description="Articles already stored as uploaded.", examples=[0])
+    deleted: int = Field(
+        default=0, description="Articles that an uploaded index page replaced.", examples=[0]
+    )
+    index_pages: int = Field(default=0, description="Index pages read.", examples=[0])
+    failed: list[FailurePublic] = Field(
+        default_factory=list,
+        description="Always empty on success: an upload with a bad file is refused whole (422).",
+        examples=[[]],
+    )
+    ids: list[str] = Field(
+        default_factory=list,
+        description="Ids of the articles added or updated (up to 1,000).",
+        examples=[["gnews-2362915", "gnews-2362916"]],
+    )
+
+
+class ArticleWritten(BaseModel):
+    """What a PUT did to one article."""
+
+    id: str = Field(examples=["gnews-2362915"])
+    path: str = Field(examples=["content/gnews/2362915.md"])
+    result: Literal["added", "updated", "unchanged"] = Field(examples=["updated"])
+    content_hash: str = Field(examples=["9f2c" + "0" * 60])
+
+
+@dataclass(slots=True)
+class _Tally:
+    """The running totals of one upload."""
+
+    outcome: StoreOutcome = field(default_factory=StoreOutcome)
+    failures: list[FailedFile] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+
+    def add(self, part: StoreOutcome) -> None:
+        self.outcome.added += part.added
+        self.outcome.updated += part.updated
+        self.outcome.deleted += part.deleted
+        self.outcome.unchanged += part.unchanged
+        self.outcome.index_pages += part.index_pages
+        self.failures += part.failed
+
+
+def _refuse(failures: list[FailedFile]) -> Unprocessable:
+    listed = failures[:MAX_LISTED_FAILURES]
+    detail = "; ".join(f"{f.path}: {f.reason}" for f in listed[:5])
+    more = f" (and {len(failures) - 5} more)" if len(failures) > 5 else ""
+    return Unprocessable(
+        f"{len(failures)} bad file(s), nothing was stored: {detail}{more}",
+        errors=[{"loc": ["file", f.path], "msg": f.reason, "type": "bad_file"} for f in listed],
+    )
+
+
+def _upload_name(received: ReceivedFile, upload: Upload) -> str:
+    """The corpus path (or archive name) an uploaded part stands for."""
+    path = upload.fields.get(PATH_FIELD)
+    if path is not None:
+        if len(upload.files) != 1 or received.is_archive:
+            raise Unprocessable(f"a `{PATH_FIELD}` field goes with a single markdown file only")
+        return path
+    return received.filename or ""
+
+
+def _uploaded_files(received: ReceivedFile, name: str, settings: Settings) -> Iterator[SourceFile]:
+    """The files of one part, read from disk by the ingest's reader under the limits."""
+    with received.disk_path.open("rb") as stream:
+        reader = Reader(UploadedFile(name=name, stream=stream), settings)
+        try:
+            yield from reader
+        except SourceError as exc:
+            yield SourceFile(received.filename or name, problem=str(exc))
+        problem = reader.limit_problem()
+        if problem is not None:
+            raise PayloadTooLarge(f"{received.filename or name}: {problem}")
+
+
+def _check_path(source: SourceFile) -> str | None:
+    """Why an uploaded file's path cannot be an article's path, if it cannot."""
+    if not source.path.startswith(CORPUS_FOLDER):
+        return (
+            f"the path must start with {CORPUS_FOLDER!r} (e.g. content/gnews/123.md): name the "
+            f"file part so, or send a `{PATH_FIELD}` field with a single file"
+        )
+    return None
+
+
+def ingest_upload(
+    engine: Engine, upload: Upload, *, settings: Settings, token_name: str
+) -> UploadReport:
+    """Stores every article of an upload in one transaction; 422, nothing stored, if one is bad."""
+    tally = _Tally()
+    with unit_of_work(engine) as session:
+        store = ArticleStore(session)
+        batch: list[PreparedArticle | PreparedIndexPage] = []
+        for received in upload.files:
+            name = _upload_name(received, upload)
+            for source in _uploaded_files(received, name, settings):
+                problem = source.problem or _check_path(source)
+                if problem is None and source.path in tally.seen:
+                    problem = "the same path appears twice in the upload"
+                tally.seen.add(source.path)
+                if problem is not None or source.data is None:
+                    tally.failures.append(FailedFile(source.path, problem or "unreadable"))
+                    continue
+                prepared = prepare(source.path, source.data, source_hash(source.data))
+                if isinstance(prepared, FailedFile):
+                    tally.failures.append(prepared)
+                elif not tally.failures:  # once anything failed, only look for more failures
+                    batch.append(prepared)
+                if len(batch) >= WRITE_BATCH:
+                    tally.add(store.write(session, batch))
+                    batch = []
+        if batch and not tally.failures:
+            tally.add(store.write(session, batch))
+        if not tally.seen:
+            tally.failures.append(FailedFile("-", "the upload holds no markdown file"))
+        if tally.failures:
+            raise _refuse(tally.failures)  # rolls back everything written so far
+        mark_used(session, token_name)
+    written = [*tally.outcome.added, *tally.outcome.updated]
+    return UploadReport(
+        added=len(tally.outcome.added),
+        updated=len(tally.outcome.updated),
+        unchanged=tally.outcome.unchanged,
+        deleted=len(tally.outcome.deleted),
+        index_pages=tally.outcome.index_pages,
+        ids=written[:1000],
+    )
+
+
+def _stored_path(session: Session, article_id: str) -> str | None:
+    found = session.execute(select(col(Article.path)).where(col(Article.id) == article_id))
+    return found.scalar_one_or_none()
+
+
+def _target_path(session: Session, article_id: str, path: str | None) -> str:
+    """The path a PUT writes to: the stored one, or the given one for a new id."""
+    stored = _stored_path(session, article_id)
+    if stored is not None:
+        if path is not None and path != stored:
+            raise Unprocessable(
+                f"article {article_id!r} is at {stored!r}; a PUT cannot move it to {path!r}"
+            )
+        return stored
+    if path is None:
+        raise Unprocessable(
+            f"no article {article_id!r} yet: give its `path` (e.g. content/gnews/123.md) to add it"
+        )
+    safe, problem = corpus_path(path)
+    if safe is None or safe != path:
+        raise Unprocessable(
+            f"path {path!r} is not a plain corpus path: {problem or 'not normalised'}"
+        )
+    if not path.startswith(CORPUS_FOLDER) or not is_article_name(path):
+        raise Unprocessable(f"path {path!r} must be content/....md or .txt")
+    if id_of_path(path) != article_id:
+        raise Unprocessable(f"path {path!r} gives the id {id_of_path(path)!r}, not {article_id!r}")
+    return path
+
+
+def replace_article(
+    engine: Engine,
+    *,
+    article_id: str,
+    path: str | None,
+    data: bytes,
+    settings: Settings,
+    token_name: str,
+) -> ArticleWritten:
+    """Replaces (or adds) one article from markdown bytes; 422 and nothing stored if bad."""
+    with unit_of_work(engine) as session:
+        target = _target_path(session, article_id, path)
+        prepared = prepare(target, data, source_hash(data))
+        if isinstance(prepared, FailedFile):
+            raise Unprocessable(prepared.reason)
+        if isinstance(prepared, PreparedIndexPage):
+            raise Unprocessable("the body is an index page (a list of articles), not an article")
+        outcome = ArticleStore(session).write(session, [prepared])
+        if outcome.failed:
+            raise Unprocessable(outcome.failed[0].reason)
+        mark_used(session, token_name)
+    result: Literal["added", "updated", "unchanged"] = (
+        "added" if outcome.added else "updated" if outcome.updated else "unchanged"
+    )
+    return ArticleWritten(
+        id=article_id, path=target, result=result, content_hash=prepared.content_hash
+    )
+
+
+def delete_article(engine: Engine, *, article_id: str, token_name: str) -> None:
+    """Deletes one article with a ``delete`` change; 404 when there is no such article."""
+    with unit_of_work(engine) as session:
+        if not ArticleStore(session).delete(session, [article_id]):
+            raise NotFound(f"no article with id {article_id!r}")
+        mark_used(session, token_name)
