@@ -1,6 +1,7 @@
 """Markdown text in, ParsedArticle out. Pure: no FastAPI, no database."""
 
 from app.parsing.article import parse_article
+from app.parsing.index_page import parse_index_page
 from app.parsing.model import (
     Byline,
     IndexRecord,
@@ -20,4 +21,5 @@ __all__ = [
     "ParsedSection",
     "Source",
     "parse_article",
+    "parse_index_page",
 ]

@@ -22,9 +22,20 @@ _BLOGSPOT_POST = re.compile(r"-(\d{16,20})\.md$")
 _HASHTAG = re.compile(r"(?:^|\s)#([^\s#，,。!！?？:：;；、()（）\[\]【】\"“”]+)")
 # Dates the archive used as placeholders (1969-12-31 epoch, 2014-12-31) are not publication dates.
 _FIRST_YEAR = 2015
-_MONTHS = (
-    "January February March April May June July August September October November December".split()
-)
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def parse_article(path: str, text: str) -> ParsedArticle:
@@ -58,14 +69,17 @@ def parse_article(path: str, text: str) -> ParsedArticle:
 
 def _fill_title(article: ParsedArticle, head: Head, body: Body) -> None:
     """Find a real title where the file has only the generic placeholder or none."""
+    article.title_source = head.title_source
     if not article.title_is_placeholder:
         return
     if head.title == GENERIC_TITLE and body.first_bold:
         article.title, article.title_is_placeholder = body.first_bold, False
+        article.title_source = "body"
         return
     if article.collection == "court-case" and (day := _COURT_DAY.search(article.path)):
         date = f"{_MONTHS[int(day.group(2)) - 1]} {int(day.group(1))}, {day.group(3)}"
         article.title, article.title_is_placeholder = f"{date} Transcript", False
+        article.title_source = "filename"
 
 
 def _published(path: str, head: Head) -> tuple[datetime | None, str | None]:
@@ -89,9 +103,9 @@ def _source(path: str, head: Head, original_link: str | None) -> Source | None:
     if source is None and original_link:
         m = _GNEWS_ID.search(original_link)
         source = Source(GNEWS if m else None, original_link, m.group(1) if m else None)
-    if source is not None and source.name == VOG and source.external_id is None:
-        if m := _BLOGSPOT_POST.search(path):
-            source = Source(VOG, source.url, m.group(1))
+    blogspot_post = _BLOGSPOT_POST.search(path)
+    if source is not None and source.name == VOG and blogspot_post and not source.external_id:
+        source = Source(VOG, source.url, blogspot_post.group(1))
     if source is not None and source.url is None and source.external_id is None:
         return None  # ThreadView/0: a placeholder, not a source
     return source

@@ -5,15 +5,38 @@ images are collected with the section they sit in; the plain text drops every ma
 and every URL.
 """
 
+import html
 import re
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from app.parsing.byline import is_credit
 from app.parsing.model import ParsedImage, ParsedLink, ParsedSection
 from app.parsing.text import collapse_whitespace, normalise_characters
+
+_MARKED = re.compile(r"[\[*_\\`<]")
+
+
+def _inline_where_marked(state: StateCore) -> None:
+    """markdown-it's inline step, skipped where a block has no markdown mark (children: None)."""
+    for token in state.tokens:
+        if token.type == "inline":
+            _fill_inline(state.md, state.env, token)
+
+
+def _fill_inline(md: MarkdownIt, env: MutableMapping[str, Any], token: Token) -> None:
+    if _MARKED.search(token.content):
+        token.children = []
+        md.inline.parse(token.content, md, env, token.children)
+    else:
+        token.children = None
+        if "&" in token.content:  # entities are the only mark: decode them here
+            token.content = html.unescape(token.content)
 
 
 def _markdown() -> MarkdownIt:
@@ -24,19 +47,25 @@ def _markdown() -> MarkdownIt:
     md.enable(["heading", "fence", "blockquote", "hr", "list"])
     md.enable(["newline", "escape", "backticks", "emphasis", "link", "image", "autolink"])
     md.enable(["html_inline", "entity"])
+    # Most lines of the corpus are plain Chinese prose: inline rules run only where a mark is.
+    md.core.ruler.at("inline", _inline_where_marked)
+    md.core.ruler.disable("text_join")
+    # The text rule stops only where an enabled rule could start (the default set also stops
+    # at : - + = # $ % @ ^ { } ~ for plugins we do not use).
+    md.inline.terminator_re = re.compile(r"[\n!&*<\[\\\]_`]")
     # Keep hrefs as written: validation happens here, with the corpus's own garbage in mind.
     md.validateLink = lambda url: True  # type: ignore[method-assign]
     md.normalizeLink = lambda url: url  # type: ignore[method-assign]
-    md.normalizeLinkText = lambda url: url  # type: ignore[method-assign]
+    md.normalizeLinkText = lambda link: link  # type: ignore[method-assign]
     return md
 
 
 MARKDOWN = _markdown()
 
 _REFERENCE_LABEL = re.compile(
-    r"^[ \t]*(?:#{1,6}[ \t]*)?[*_ \t【\[]*(?:参考链接|參考鏈接|参考连接|参考来源|参考资料|参考文献|参考|"
-    r"原文链接|原文連接|原文连接|原文|资料来源|信息来源|信息源|新闻来源链接|新闻来源|消息来源|新闻链接|"
-    r"新闻参考链接|相关链接|相关新闻|相关阅读|延伸阅读|素材来源|来源链接|来源|References?|Sources?)"
+    r"^[ \t]*(?:#{1,6}[ \t]*)?[*_ \t【\[]*(?:参考链接|參考鏈接|参考连接|参考来源|参考资料|"
+    r"参考文献|参考|原文链接|原文連接|原文连接|原文|资料来源|信息来源|信息源|新闻来源链接|新闻来源|"
+    r"消息来源|新闻链接|新闻参考链接|相关链接|相关新闻|相关阅读|延伸阅读|素材来源|来源链接|来源|References?|Sources?)"
     r"[*_ \t】\]]*(?:[：:]|$)",
     re.M | re.I,
 )
@@ -83,7 +112,12 @@ def reference_lines(markdown: str) -> list[int]:
 
 
 def _good_href(href: str) -> bool:
-    return bool(href) and len(href) <= _MAX_HREF and href.isascii() and not any(c.isspace() for c in href)
+    return (
+        bool(href)
+        and len(href) <= _MAX_HREF
+        and href.isascii()
+        and not any(c.isspace() for c in href)
+    )
 
 
 def _url_like(text: str) -> bool:
@@ -169,13 +203,15 @@ class _Walker:
 
     # -- inline ------------------------------------------------------------------------------
     def _render(self, inline: Token, line: int) -> str:
+        if inline.children is None:
+            return self._render_plain(inline.content, line)
         out: list[str] = []
         anchor: list[str] | None = None
         href = ""
         images_in_anchor = 0
         for child in inline.children or []:
             kind = child.type
-            if kind == "text" or kind == "code_inline":
+            if kind == "text" or kind == "text_special" or kind == "code_inline":
                 piece = child.content
                 if anchor is not None:
                     anchor.append(piece)
@@ -193,7 +229,11 @@ class _Walker:
                 if child.content[:3].lower() == "<br":
                     out.append("\n")
             elif kind == "link_open":
-                anchor, href, images_in_anchor = [], str(child.attrs.get("href", "")), len(self.images)
+                anchor, href, images_in_anchor = (
+                    [],
+                    str(child.attrs.get("href", "")),
+                    len(self.images),
+                )
             elif kind == "link_close" and anchor is not None:
                 shown = self._link(href, "".join(anchor), line, len(self.images) > images_in_anchor)
                 if shown:
@@ -202,6 +242,21 @@ class _Walker:
                 anchor = None
             elif kind == "image":
                 self._image(child)
+        self._end_line()
+        return "".join(out)
+
+    def _render_plain(self, content: str, line: int) -> str:
+        out: list[str] = []
+        for k, piece in enumerate(content.split("\n")):
+            if k:
+                out.append("\n")
+                line += 1
+                self._reach(line)
+                self._end_line()
+            if "://" in piece:
+                piece = self._bare_urls(piece, line)
+            self._caption_text(piece)
+            out.append(piece)
         self._end_line()
         return "".join(out)
 
@@ -215,7 +270,9 @@ class _Walker:
         if not _good_href(href):
             href = anchor if _url_like(anchor) else ""
         if href and not (wraps_image and not anchor):
-            self.links.append(ParsedLink(href, anchor or None, len(self.sections) - 1, self.in_references))
+            self.links.append(
+                ParsedLink(href, anchor or None, len(self.sections) - 1, self.in_references)
+            )
         return "" if _url_like(anchor) else anchor
 
     def _bare_urls(self, piece: str, line: int) -> str:
@@ -270,24 +327,26 @@ class _Walker:
 
     def finish(self) -> Body:
         self._end_caption()
-        sections = []
+        sections: list[ParsedSection] = []
         for k, section in enumerate(self.sections):
             end = self.sections[k + 1].start_line if k + 1 < len(self.sections) else len(self.lines)
             markdown = "\n".join(self.lines[section.start_line : end]).strip("\n")
             text = _plain("\n".join(t for t in section.texts if t.strip()))
             sections.append(ParsedSection(k, section.heading, markdown, text))
         parts = []
-        for section in sections:
-            if section.heading:
-                parts.append(section.heading)
-            if section.text:
-                parts.append(section.text)
+        for done in sections:
+            if done.heading:
+                parts.append(done.heading)
+            if done.text:
+                parts.append(done.text)
         return Body(sections, self.links, self.images, "\n".join(parts), self.first_bold)
 
 
 def _plain(text: str) -> str:
     # Entities decoded by markdown-it may bring back no-break spaces.
-    return "\n".join(line.strip() for line in normalise_characters(text).split("\n") if line.strip())
+    return "\n".join(
+        line.strip() for line in normalise_characters(text).split("\n") if line.strip()
+    )
 
 
 def _bold_only(children: list[Token]) -> bool:
@@ -306,9 +365,73 @@ def _bold_only(children: list[Token]) -> bool:
     return bold
 
 
+# A line that could start a block other than a paragraph (heading, list, quote, fence, rule) or
+# hold a bold heading. Runs of lines between blank lines without one are plain paragraphs.
+_BLOCK_START = re.compile(r"[ \t]*(?:[#>*+\-_~`]|\d{1,9}[.)])")
+_FENCE = re.compile(r"^[ \t]*(?:```|~~~)", re.M)
+
+
+def _paragraph(lines: list[str], start: int, end: int) -> list[Token]:
+    """The tokens markdown-it gives a run of plain lines: one paragraph."""
+    where = [start, end]
+    inline = Token("inline", "", 0, map=where, content="\n".join(lines[start:end]).strip())
+    _fill_inline(MARKDOWN, {}, inline)
+    return [
+        Token("paragraph_open", "p", 1, map=where, block=True),
+        inline,
+        Token("paragraph_close", "p", -1, block=True),
+    ]
+
+
+def _parse_segment(lines: list[str], start: int, end: int) -> list[Token]:
+    """markdown-it over lines[start:end], line numbers shifted to the body's."""
+    tokens = MARKDOWN.parse("\n".join(lines[start:end]))
+    if start:
+        for token in tokens:
+            if token.map:
+                token.map = [token.map[0] + start, token.map[1] + start]
+    return tokens
+
+
+def block_tokens(markdown: str, lines: list[str]) -> list[Token]:
+    """markdown-it's token stream for a body.
+
+    Runs of lines between blank lines with no block mark are plain paragraphs whatever comes
+    around them, so they get their paragraph tokens directly and only the other runs go through
+    markdown-it's block rules: most of a transcript is plain paragraphs, and the block rules
+    cost far more than the text. A fenced code block may hold blank lines, so a body with a
+    fence is parsed whole.
+    """
+    if _FENCE.search(markdown):
+        return _parse_segment(lines, 0, len(lines))
+    tokens: list[Token] = []
+    marked_from: int | None = None
+    i, n = 0, len(lines)
+    while i < n:
+        if not lines[i].strip():
+            i += 1
+            continue
+        j = i
+        marked = False
+        while j < n and lines[j].strip():
+            marked = marked or _BLOCK_START.match(lines[j]) is not None
+            j += 1
+        if marked:
+            marked_from = i if marked_from is None else marked_from
+        else:
+            if marked_from is not None:
+                tokens += _parse_segment(lines, marked_from, i)
+                marked_from = None
+            tokens += _paragraph(lines, i, j)
+        i = j
+    if marked_from is not None:
+        tokens += _parse_segment(lines, marked_from, n)
+    return tokens
+
+
 def parse_body(markdown: str) -> Body:
     """Sections, links, images and plain text of a body (header and footers already cut)."""
     lines = markdown.split("\n")
     walker = _Walker(lines, reference_lines(markdown))
-    walker.walk(MARKDOWN.parse(markdown))
+    walker.walk(block_tokens(markdown, lines))
     return walker.finish()

@@ -7,8 +7,8 @@ from app.parsing.model import Byline
 # Label as written -> normalised role. Traditional spellings included; longest labels win.
 _ROLES = {
     "author": "作者 撰稿 撰文 撰稿人 By by BY 文 记者 記者 作者名",
-    "editor": "编辑 編輯 责任编辑 責任編輯 总编 總編 主编 主編 整理 编辑整理 編輯整理 上传排版 排版 编审 "
-    "编辑上传 编辑上傳 审稿 审编",
+    "editor": "编辑 編輯 责任编辑 責任編輯 总编 總編 主编 主編 整理 编辑整理 編輯整理 "
+    "上传排版 排版 编审 编辑上传 编辑上傳 审稿 审编",
     "translator": "翻译 翻譯 译者 譯者 编译 編譯 翻译组 中译",
     "proofreader": "校对 校對 校正 审核 審核 审校 審校 校稿 核稿",
     "publisher": "发布 發布 发稿 發稿 上传 上傳 发布者",
@@ -26,7 +26,9 @@ _CREDIT = re.compile(
     r"\s*[*_]*\s*(.+)$"
 )
 # Without a colon only a few labels are used, and only as a whole short line (编辑 星星).
-_CREDIT_SPACED = re.compile(r"^[*_\s]*(编辑上传|编辑|作者|翻译|校对|发布|撰稿)\s+([^\s：:，,。]{1,20})[*_\s]*$")
+_CREDIT_SPACED = re.compile(
+    r"^[*_\s]*(编辑上传|编辑|作者|翻译|校对|发布|撰稿)\s+([^\s：:，,。]{1,20})[*_\s]*$"
+)
 _TEAM = re.compile(r"^[*_\s]*((?:VOG)?战友之家听写组)[*_\s]*$")
 _SEGMENT_SPLIT = re.compile(r"[｜|]|\s{2,}|\n")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
@@ -58,16 +60,17 @@ def credit_of_line(line: str) -> list[Byline]:
         if not name or len(name) > _MAX_NAME or "://" in name:
             continue
         label = m.group(1)
-        roles = dict.fromkeys(ROLE_OF[part] for part in _LABEL_SPLIT.split(label) if part in ROLE_OF)
+        roles = dict.fromkeys(
+            ROLE_OF[part] for part in _LABEL_SPLIT.split(label) if part in ROLE_OF
+        )
         found.extend(Byline(role, name, label) for role in roles)
     return found
 
 
 def bylines_of(lines: list[str]) -> list[Byline]:
     """Credits from the first and last lines of a body, in order, without repeats."""
-    if len(lines) <= HEAD_REACH + TAIL_REACH:
-        reach = range(len(lines))
-    else:
+    reach: list[int] | range = range(len(lines))
+    if len(lines) > HEAD_REACH + TAIL_REACH:
         reach = [*range(HEAD_REACH), *range(len(lines) - TAIL_REACH, len(lines))]
     seen: dict[Byline, None] = {}
     for i in reach:

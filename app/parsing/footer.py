@@ -1,4 +1,4 @@
-"""Boilerplate at the end of a body: site footers, promos, the lone counter line (FORMATS.md §7.6)."""
+"""Boilerplate at the end of a body: footers, promos, the lone counter line (FORMATS.md §7.6)."""
 
 import re
 from dataclasses import dataclass

@@ -22,7 +22,9 @@ _TITLE = re.compile(r"^(#{1,2})(?!#)[ \t]*(.*?)\s*$")
 _META = re.compile(r"^(?!```)`([^`]*)`\s*(.*)$")
 _DATETIME = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2}) ([AP]M) UTC")
 _GETTR_USER = re.compile(r"^@(\S+)\s+(.*)$")
-_GNEWS_LINK = re.compile(r"\[轉載自GNews\]\((https?://gnews\.org/(zh-hans/|articles/|ThreadView/)(\d+)/?)\s*\)")
+_GNEWS_LINK = re.compile(
+    r"\[轉載自GNews\]\((https?://gnews\.org/(zh-hans/|articles/|ThreadView/)(\d+)/?)\s*\)"
+)
 _GETTR_LINK = re.compile(r"^\s*\[轉發自GETTR\]\((https://gettr\.com/post/(\w+))\)\s*$")
 _VOG_LINK = re.compile(r"轉載自\[戰友之聲\]\((https?://littleantvoice\.blogspot\.com/?)\)")
 _VIDEO_LABEL = re.compile(
@@ -47,6 +49,7 @@ class Head:
     source: Source | None = None
     reposted_id: str | None = None
     title_tags: list[str] = field(default_factory=list)
+    title_source: str | None = None
     # ThreadView/0: the transcript stub's placeholder source.
     placeholder_source: bool = False
 
@@ -108,14 +111,15 @@ def _read_title(head: Head, raw: str) -> None:
         tail = clean_title(raw[glued.end() :].replace("**", ""))
         raw = raw[: glued.start()]
         if tail:
-            head.title = tail
+            head.title, head.title_source = tail, "body"
             return
     title = clean_title(raw)
     if not title or title == GENERIC_TITLE:
         head.title_is_placeholder = True
         head.title = title or None
+        head.title_source = "file" if title else None
         return
-    head.title = title
+    head.title, head.title_source = title, "file"
 
 
 def _read_meta(head: Head, inner: str, rest: str) -> None:

@@ -63,6 +63,9 @@ class ParsedArticle:
     # True when the title is a placeholder (郭文貴先生視頻的文字版) or absent and an index
     # title should win.
     title_is_placeholder: bool = False
+    # Where the title came from: file (its title line), body (a generic-title file's first
+    # bold line or glued headline), filename (court transcripts), or None when there is none.
+    title_source: str | None = None
     published_at: datetime | None = None
     # meta (a full datetime in the file), filename (a date from the file name), or None.
     published_precision: str | None = None

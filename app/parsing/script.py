@@ -4,29 +4,38 @@ import re
 
 import opencc
 
-_TO_SIMPLIFIED = opencc.OpenCC("t2s")
-_TO_TRADITIONAL = opencc.OpenCC("s2t")
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
-# A few thousand characters decide it; converting whole transcripts would cost more than parsing.
-_SAMPLE = 3000
 _MIN_TELLING = 5
 _TRADITIONAL_SHARE = 0.8
 _SIMPLIFIED_SHARE = 0.2
+# Enough characters to tell; counting over whole transcripts would only cost time.
+_SAMPLE = 4000
 
 
-def _differing(a: str, b: str) -> int:
-    if len(a) != len(b):  # a phrase conversion changed the length: compare as sets instead
-        return len(set(a) - set(b))
-    return sum(1 for x, y in zip(a, b, strict=True) if x != y)
+def _changed_by(config: str) -> dict[int, None]:
+    """Characters OpenCC's ``config`` rewrites, as a deletion table for str.translate."""
+    every = "".join(map(chr, range(0x4E00, 0xA000)))
+    converted = opencc.OpenCC(config).convert(every)
+    if len(converted) == len(every):
+        changed = (a for a, b in zip(every, converted, strict=True) if a != b)
+    else:  # a phrase rule changed the length: convert one character at a time
+        one = opencc.OpenCC(config)
+        changed = (a for a in every if one.convert(a) != a)
+    return dict.fromkeys(map(ord, changed), None)
+
+
+# Traditional-only characters are those t2s rewrites; simplified-only those s2t rewrites.
+_TRADITIONAL = _changed_by("t2s")
+_SIMPLIFIED = _changed_by("s2t")
 
 
 def script_of(text: str) -> str | None:
     """``simplified``, ``traditional``, ``mixed``, or None when too few characters tell."""
-    sample = "".join(_CJK.findall(text[: _SAMPLE * 4]))[:_SAMPLE]
+    sample = "".join(_CJK.findall(text[:_SAMPLE]))
     if not sample:
         return None
-    traditional = _differing(sample, _TO_SIMPLIFIED.convert(sample))
-    simplified = _differing(sample, _TO_TRADITIONAL.convert(sample))
+    traditional = len(sample) - len(sample.translate(_TRADITIONAL))
+    simplified = len(sample) - len(sample.translate(_SIMPLIFIED))
     telling = traditional + simplified
     if telling < _MIN_TELLING:
         return None

@@ -8,6 +8,7 @@ _DROP = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u200e\u200f\u2060\u00ad
 # Wide and no-break spaces become plain spaces; U+2028 is used as a line break in credit lines.
 _SPACES = {ord("\u00a0"): " ", ord("\u3000"): " ", ord("\u2028"): "\n", ord("\u2029"): "\n"}
 _TRANSLATE = {**_DROP, **_SPACES}
+_ODD = re.compile("[" + "".join(map(chr, _TRANSLATE)) + "]")
 
 ENTITY_TAG = re.compile(r"\[\[zh:([^\]\[]*)\]\]")
 _WHITESPACE = re.compile(r"\s+")
@@ -17,6 +18,9 @@ def normalise_characters(text: str) -> str:
     """Unify line ends, drop invisible characters and turn odd spaces into plain ones."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # str.translate walks every character; a search finds the rare file that needs it.
+    if _ODD.search(text) is None:
+        return text
     return text.translate(_TRANSLATE)
 
 
