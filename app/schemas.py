@@ -83,14 +83,26 @@ class ImagePublic(BaseModel):
 class ArticlePublic(ArticleSummary):
     """A whole article."""
 
-    bylines: list[BylinePublic] = Field(description="Every credit line, as written.")
+    bylines: list[BylinePublic] = Field(
+        description="Every credit line, as written.",
+        examples=[[{"role": "editor", "name": "水星", "role_as_written": "编辑上传"}]],
+    )
     script: str | None = Field(description="simplified, traditional, mixed, or null.", examples=["simplified"])
     is_empty: bool = Field(description="True for stubs with no body (left out of lists by default).", examples=[False])
-    sections: list[SectionPublic]
-    links: list[LinkPublic]
-    images: list[ImagePublic]
-    body_markdown: str = Field(description="The body as markdown, header and footers removed.")
-    body_text: str = Field(description="The body as plain text.")
+    sections: list[SectionPublic] = Field(
+        description="The body's parts, in order.",
+        examples=[[{"index": 0, "heading": None, "text": "……"}]],
+    )
+    links: list[LinkPublic] = Field(
+        description="Links cited in the body, in order.",
+        examples=[[{"url": "https://www.rbc.ru/politics/", "text": "rbc.ru", "section_index": 4, "is_reference": True}]],
+    )
+    images: list[ImagePublic] = Field(
+        description="Images of the body, in order.",
+        examples=[[{"url": "https://assets.gnews.org/a.png", "alt": "", "caption": "nbcnews.com"}]],
+    )
+    body_markdown: str = Field(description="The body as markdown, header and footers removed.", examples=["据报道……"])
+    body_text: str = Field(description="The body as plain text.", examples=["据报道……"])
 
 
 # Fields that are about this copy of the article, not its content: left out of the hash.

@@ -38,26 +38,25 @@ ArticleId = Annotated[
     ),
 ]
 
+SUMMARY_EXAMPLE: dict[str, object] = {
+    "id": EXAMPLE_ID,
+    "path": "content/gnews/2362915.md",
+    "collection": "gnews",
+    "title": "艾娃做客斯廷奇菲尔德播客：中共利用TikTok影响选举",
+    "summary": None,
+    "published_at": "2024-03-04T08:37:00Z",
+    "authors": ["澳洲雅典娜农场"],
+    "tags": [{"name": "TikTok", "kind": "entity"}],
+    "source": {
+        "name": "GNews",
+        "url": "https://gnews.org/articles/2362915",
+        "external_id": "2362915",
+    },
+    "content_hash": "9f2c" + "0" * 60,
+    "updated_at": "2026-11-26T12:00:00Z",
+}
 PAGE_EXAMPLE = {
-    "items": [
-        {
-            "id": EXAMPLE_ID,
-            "path": "content/gnews/2362915.md",
-            "collection": "gnews",
-            "title": "艾娃做客斯廷奇菲尔德播客：中共利用TikTok影响选举",
-            "summary": None,
-            "published_at": "2024-03-04T08:37:00Z",
-            "authors": ["澳洲雅典娜农场"],
-            "tags": [{"name": "TikTok", "kind": "entity"}],
-            "source": {
-                "name": "GNews",
-                "url": "https://gnews.org/articles/2362915",
-                "external_id": "2362915",
-            },
-            "content_hash": "9f2c" + "0" * 60,
-            "updated_at": "2026-11-26T12:00:00Z",
-        }
-    ],
+    "items": [SUMMARY_EXAMPLE],
     "next": "eyJ2IjoxLCJzIjoi...In0.Qm9ndXNzaWduYXR1cmU",
 }
 
@@ -99,12 +98,35 @@ def list_articles(
     )
 
 
+ARTICLE_EXAMPLE = {
+    **SUMMARY_EXAMPLE,
+    "bylines": [{"role": "author", "name": "澳洲雅典娜农场", "role_as_written": "作者"}],
+    "script": "simplified",
+    "is_empty": False,
+    "sections": [{"index": 0, "heading": None, "text": "据报道……"}],
+    "links": [
+        {
+            "url": "https://www.rbc.ru/politics/",
+            "text": "rbc.ru",
+            "section_index": 0,
+            "is_reference": True,
+        }
+    ],
+    "images": [{"url": "https://assets.gnews.org/a.png", "alt": "", "caption": "nbcnews.com"}],
+    "body_markdown": "据报道……",
+    "body_text": "据报道……",
+}
+
+
 @router.get(
     "/articles/{id}",
     summary="Get an article",
     response_model=ArticlePublic,
     responses={
-        200: {"headers": {k: v for k, v in PAGE_HEADERS.items() if k != "Link"}},
+        200: {
+            "headers": {k: v for k, v in PAGE_HEADERS.items() if k != "Link"},
+            "content": {"application/json": {"example": ARTICLE_EXAMPLE}},
+        },
         **problem_responses(304, 404, 422),
     },
 )

@@ -142,7 +142,10 @@ ArticleSummaryFields = create_model(  # type: ignore[call-overload]
     __doc__="An article summary trimmed by `fields`: `id` and the fields asked for.",
     id=(str, Field(description="Stable id made from the path.", examples=["gnews-2362915"])),
     **{
-        name: (info.annotation, Field(default=None, description=info.description))
+        name: (
+            info.annotation,
+            Field(default=None, description=info.description, examples=info.examples),
+        )
         for name, info in ArticleSummary.model_fields.items()
         if name != "id"
     },
@@ -153,7 +156,8 @@ class ArticlesPage(BaseModel):
     """One page of articles; `next` is the cursor of the following page, null on the last."""
 
     items: list[ArticleSummary | ArticleSummaryFields] = Field(
-        description="Article summaries (trimmed to `fields` when it is given)."
+        description="Article summaries (trimmed to `fields` when it is given).",
+        examples=[[{"id": "gnews-2362915", "title": "艾娃做客斯廷奇菲尔德播客"}]],
     )
     next: str | None = Field(
         description="Pass as `cursor` to get the next page; null when this is the last page.",

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from app.api.articles import PAGE_EXAMPLE
 from app.api.deps import SessionDep, SettingsDep
 from app.api.listing import (
     NO_NUL,
@@ -44,7 +45,10 @@ class TagCount(BaseModel):
 class TagsPage(BaseModel):
     """One page of tags; `next` is the cursor of the following page, null on the last."""
 
-    items: list[TagCount] = Field(description="Tags in the order asked for.")
+    items: list[TagCount] = Field(
+        description="Tags in the order asked for.",
+        examples=[[{"name": "美国", "kind": "entity", "count": 1234}]],
+    )
     next: str | None = Field(
         description="Pass as `cursor` to get the next page; null when this is the last page.",
         examples=["eyJ2IjoxLCJzIjoi...In0.Qm9ndXNzaWduYXR1cmU"],
@@ -131,7 +135,7 @@ def list_tags(
     summary="List the articles of a tag",
     response_model=ArticlesPage,
     responses={
-        200: {"headers": PAGE_HEADERS},
+        200: {"headers": PAGE_HEADERS, "content": {"application/json": {"example": PAGE_EXAMPLE}}},
         **problem_responses(304, 404, 422),
     },
 )
