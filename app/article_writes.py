@@ -8,6 +8,7 @@ file in it (or a limit crossed) rolls the whole of it back, so an editor never h
 out which half of an upload went in.
 """
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -22,6 +23,7 @@ from app.db import unit_of_work
 from app.errors import NotFound, PayloadTooLarge, Unprocessable
 from app.identity import article_id as id_of_path
 from app.ingest.prepare import FailedFile, PreparedArticle, PreparedIndexPage, prepare, source_hash
+from app.ingest.report import IngestReport
 from app.ingest.sources import (
     Reader,
     SourceError,
@@ -50,26 +52,40 @@ class FailurePublic(BaseModel):
     reason: str = Field(examples=["not UTF-8 (byte 0xff at offset 0)"])
 
 
-class UploadReport(BaseModel):
-    """What an upload did, as ``corpus ingest`` reports it."""
+class IngestCounts(BaseModel):
+    """The report's figures, as the summary line of ``corpus ingest`` gives them."""
 
-    added: int = Field(description="Articles that were new.", examples=[2])
-    updated: int = Field(description="Articles whose content changed.", examples=[1])
-    unchanged: int = Field(description="Articles already stored as uploaded.", examples=[0])
-    deleted: int = Field(
-        default=0, description="Articles that an uploaded index page replaced.", examples=[0]
+    files: int = Field(examples=[3])
+    added: int = Field(examples=[2])
+    updated: int = Field(examples=[1])
+    unchanged: int = Field(examples=[0])
+    deleted: int = Field(examples=[0])
+    failed: int = Field(examples=[0])
+    index_pages: int = Field(examples=[0])
+    skipped: int = Field(examples=[0])
+
+
+class UploadReport(BaseModel):
+    """What an upload did: the report ``corpus ingest`` gives (``IngestReport.to_dict``)."""
+
+    files: int = Field(description="Article and index files read.", examples=[3])
+    added: list[str] = Field(description="Ids of new articles.", examples=[["gnews-2362915"]])
+    updated: list[str] = Field(
+        description="Ids of articles whose content changed.", examples=[["gnews-2362916"]]
     )
-    index_pages: int = Field(default=0, description="Index pages read.", examples=[0])
+    unchanged: int = Field(description="Articles already stored as uploaded.", examples=[1])
+    deleted: list[str] = Field(
+        description="Ids of articles an uploaded index page replaced.", examples=[[]]
+    )
     failed: list[FailurePublic] = Field(
-        default_factory=list,
-        description="Always empty on success: an upload with a bad file is refused whole (422).",
+        description="Always empty here: an upload with a bad file is refused whole (422).",
         examples=[[]],
     )
-    ids: list[str] = Field(
-        default_factory=list,
-        description="Ids of the articles added or updated (up to 1,000).",
-        examples=[["gnews-2362915", "gnews-2362916"]],
-    )
+    index_pages: int = Field(description="Index pages read.", examples=[0])
+    skipped: int = Field(description="Files that are not articles (images...).", examples=[0])
+    complete: bool = Field(description="True: every uploaded file was read.", examples=[True])
+    seconds: float = Field(description="Time taken.", examples=[0.4])
+    counts: IngestCounts
 
 
 class ArticleWritten(BaseModel):
@@ -83,18 +99,18 @@ class ArticleWritten(BaseModel):
 
 @dataclass(slots=True)
 class _Tally:
-    """The running totals of one upload."""
+    """The running report of one upload, and the bad files found so far."""
 
-    outcome: StoreOutcome = field(default_factory=StoreOutcome)
+    report: IngestReport = field(default_factory=IngestReport)
     failures: list[FailedFile] = field(default_factory=list)
     seen: set[str] = field(default_factory=set)
 
     def add(self, part: StoreOutcome) -> None:
-        self.outcome.added += part.added
-        self.outcome.updated += part.updated
-        self.outcome.deleted += part.deleted
-        self.outcome.unchanged += part.unchanged
-        self.outcome.index_pages += part.index_pages
+        self.report.note_added(part.added)
+        self.report.note_updated(part.updated)
+        self.report.deleted += part.deleted
+        self.report.unchanged += part.unchanged
+        self.report.index_pages += part.index_pages
         self.failures += part.failed
 
 
@@ -118,7 +134,9 @@ def _upload_name(received: ReceivedFile, upload: Upload) -> str:
     return received.filename or ""
 
 
-def _uploaded_files(received: ReceivedFile, name: str, settings: Settings) -> Iterator[SourceFile]:
+def _uploaded_files(
+    received: ReceivedFile, name: str, settings: Settings, report: IngestReport
+) -> Iterator[SourceFile]:
     """The files of one part, read from disk by the ingest's reader under the limits."""
     with received.disk_path.open("rb") as stream:
         reader = Reader(UploadedFile(name=name, stream=stream), settings)
@@ -126,6 +144,7 @@ def _uploaded_files(received: ReceivedFile, name: str, settings: Settings) -> It
             yield from reader
         except SourceError as exc:
             yield SourceFile(received.filename or name, problem=str(exc))
+        report.skipped += reader.state.skipped
         problem = reader.limit_problem()
         if problem is not None:
             raise PayloadTooLarge(f"{received.filename or name}: {problem}")
@@ -145,13 +164,15 @@ def ingest_upload(
     engine: Engine, upload: Upload, *, settings: Settings, token_name: str
 ) -> UploadReport:
     """Stores every article of an upload in one transaction; 422, nothing stored, if one is bad."""
+    started = time.perf_counter()
     tally = _Tally()
     with unit_of_work(engine) as session:
         store = ArticleStore(session)
         batch: list[PreparedArticle | PreparedIndexPage] = []
         for received in upload.files:
             name = _upload_name(received, upload)
-            for source in _uploaded_files(received, name, settings):
+            for source in _uploaded_files(received, name, settings, tally.report):
+                tally.report.files += 1
                 problem = source.problem or _check_path(source)
                 if problem is None and source.path in tally.seen:
                     problem = "the same path appears twice in the upload"
@@ -174,15 +195,8 @@ def ingest_upload(
         if tally.failures:
             raise _refuse(tally.failures)  # rolls back everything written so far
         mark_used(session, token_name)
-    written = [*tally.outcome.added, *tally.outcome.updated]
-    return UploadReport(
-        added=len(tally.outcome.added),
-        updated=len(tally.outcome.updated),
-        unchanged=tally.outcome.unchanged,
-        deleted=len(tally.outcome.deleted),
-        index_pages=tally.outcome.index_pages,
-        ids=written[:1000],
-    )
+    tally.report.seconds = round(time.perf_counter() - started, 3)
+    return UploadReport.model_validate(tally.report.to_dict())
 
 
 def _stored_path(session: Session, article_id: str) -> str | None:

@@ -49,7 +49,7 @@ def seeded(client: TestClient, auth: dict[str, str]) -> list[str]:
     archive = tar_archive((gnews_path(n), article_bytes(n)) for n in (101, 102, 103))
     r = client.post("/articles", headers=auth, files=[("file", ("seed.tar.gz", archive))])
     assert r.status_code == 200, r.text
-    assert r.json()["added"] == 3
+    assert r.json()["counts"]["added"] == 3
     return ["gnews-101", "gnews-102", "gnews-103"]
 
 

@@ -32,8 +32,9 @@ def test_a_single_file_with_a_path_field_is_added(client: TestClient, auth: dict
     )
     assert r.status_code == 200, r.text
     report = r.json()
-    assert (report["added"], report["updated"], report["unchanged"]) == (1, 0, 0)
-    assert report["failed"] == [] and report["ids"] == ["gnews-7"]
+    assert (report["added"], report["updated"], report["unchanged"]) == (["gnews-7"], [], 0)
+    assert report["failed"] == [] and report["files"] == 1 and report["complete"] is True
+    assert report["counts"]["added"] == 1
     article = client.get("/articles/gnews-7")
     assert article.status_code == 200
     assert article.json()["title"] == "测试文章第7号：编辑上传的例子"
@@ -45,7 +46,7 @@ def test_a_file_named_by_its_corpus_path_needs_no_path_field(
 ) -> None:
     r = client.post("/articles", headers=auth, files={"file": (gnews_path(8), article_bytes(8))})
     assert r.status_code == 200, r.text
-    assert r.json()["ids"] == ["gnews-8"]
+    assert r.json()["added"] == ["gnews-8"]
 
 
 def test_files_and_every_archive_kind_in_one_upload(
@@ -65,7 +66,7 @@ def test_files_and_every_archive_kind_in_one_upload(
     ]
     r = client.post("/articles", headers=auth, files=files)
     assert r.status_code == 200, r.text
-    assert r.json()["added"] == 5
+    assert sorted(r.json()["added"]) == [f"gnews-{n}" for n in range(1, 6)]
     assert sorted(c["id"] for c in _changes(client)) == [f"gnews-{n}" for n in range(1, 6)]
 
 
@@ -76,14 +77,14 @@ def test_uploading_again_changes_nothing_and_an_edit_is_one_change(
     again = tar_archive((gnews_path(n), article_bytes(n)) for n in (101, 102, 103))
     r = client.post("/articles", headers=auth, files={"file": ("again.tgz", again)})
     assert r.status_code == 200, r.text
-    assert (r.json()["added"], r.json()["updated"], r.json()["unchanged"]) == (0, 0, 3)
+    assert (r.json()["added"], r.json()["updated"], r.json()["unchanged"]) == ([], [], 3)
     assert snapshot() == before
 
     last_seq = client.get("/changes/digest").json()["last_seq"]
     edited = article_bytes(102, body="改过的正文。")
     r = client.post("/articles", headers=auth, files={"file": (gnews_path(102), edited)})
     assert r.status_code == 200, r.text
-    assert (r.json()["added"], r.json()["updated"]) == (0, 1)
+    assert (r.json()["added"], r.json()["updated"]) == ([], ["gnews-102"])
     changes = _changes(client)
     assert [(c["id"], c["op"]) for c in changes if c["seq"] > last_seq] == [("gnews-102", "upsert")]
     assert "改过的正文" in client.get("/articles/gnews-102").json()["body_text"]
