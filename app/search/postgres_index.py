@@ -17,6 +17,8 @@ CHUNK_TOKENS = 4000
 OVERLAP_TOKENS = 64
 MAX_POSITIONS = 255
 TITLE, BODY = 0, 1
+# PostgreSQL refuses lexemes over 2 KB; longer "words" are base64 blobs and the like.
+MAX_LEXEME_CHARS = 500
 
 
 def lexeme_literal(lexeme: str) -> str:
@@ -56,7 +58,8 @@ def chunks(tokens: Sequence[str]) -> list[str]:
 def _chunk_rows(article_id: str, title: str, body: str) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for field, text in ((TITLE, title), (BODY, body)):
-        for number, literal in enumerate(chunks(index_tokens(fold(text)))):
+        tokens = [t for t in index_tokens(fold(text)) if len(t) <= MAX_LEXEME_CHARS]
+        for number, literal in enumerate(chunks(tokens)):
             rows.append(
                 {"article_id": article_id, "field": field, "chunk": number, "tokens": literal}
             )

@@ -13,14 +13,9 @@ from sqlalchemy.engine import Connection
 
 from app.search.folding import fold
 from app.search.indexed_text import IndexedText
-from app.search.tokens import index_tokens
+from app.search.tokens import token_string
 
 BATCH = 500
-
-
-def token_string(folded: str) -> str:
-    """The tokens of folded text, space separated: what the FTS5 ``ascii`` tokenizer splits."""
-    return " ".join(index_tokens(folded))
 
 
 def pack(text: str) -> bytes:

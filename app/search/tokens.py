@@ -27,9 +27,8 @@ CJK_CLASS = (
     "\U00020000-\U0003134f"  # CJK extensions B-G
 )
 _UNIT = re.compile(rf"([{CJK_CLASS}]+)|([^\W{CJK_CLASS}]+)")
-# Longer "words" are base64 blobs and the like; nobody searches for them, and PostgreSQL
-# refuses lexemes over 2 KB.
-MAX_WORD_CHARS = 100
+_CJK_RUN = re.compile(rf"[{CJK_CLASS}]+")
+_NOT_TOKEN = re.compile(rf"[^\w{CJK_CLASS}]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,19 +39,25 @@ class QueryToken:
     prefix: bool = False
 
 
+def _run_tokens(match: re.Match[str]) -> str:
+    run = match.group()
+    if len(run) == 1:
+        return f" {run} "
+    return f" {' '.join(map(add, run, run[1:]))} {run[-1]} "
+
+
+def token_string(folded: str) -> str:
+    """The tokens of folded text, in order, separated by spaces.
+
+    Bigrams and run-final unigrams of CJK, and words. Built with two regular-expression
+    passes rather than token by token: this is most of the ingest's search work.
+    """
+    return _CJK_RUN.sub(_run_tokens, _NOT_TOKEN.sub(" ", folded))
+
+
 def index_tokens(folded: str) -> list[str]:
-    """The tokens of folded text, in order: bigrams and run-final unigrams of CJK, and words."""
-    tokens: list[str] = []
-    for match in _UNIT.finditer(folded):
-        run = match.group(1)
-        if run is not None:
-            tokens.extend(map(add, run, run[1:]))
-            tokens.append(run[-1])
-        else:
-            word = match.group(2)
-            if len(word) <= MAX_WORD_CHARS:
-                tokens.append(word)
-    return tokens
+    """The tokens of folded text, in order."""
+    return token_string(folded).split()
 
 
 def query_tokens(folded: str) -> list[QueryToken]:
@@ -67,7 +72,7 @@ def query_tokens(folded: str) -> list[QueryToken]:
     for position, match in enumerate(units):
         run = match.group(1)
         if run is None:
-            phrase.append(QueryToken(match.group(2)[:MAX_WORD_CHARS]))
+            phrase.append(QueryToken(match.group(2)))
             continue
         phrase.extend(QueryToken(bigram) for bigram in map(add, run, run[1:]))
         if position < len(units) - 1:
