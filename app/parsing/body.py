@@ -69,12 +69,15 @@ _REFERENCE_LABEL = re.compile(
     r"[*_ \t】\]]*(?:[：:]|$)",
     re.M | re.I,
 )
-_BARE_URL = re.compile(r"https?://[^\s<>\"'\[\]（）【】，。、；！？「」]+")
+# URLs are ASCII in this corpus; a URL glued to Chinese text ends where the Chinese begins.
+_BARE_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#@!$&*+,;=%]+")
 _ESCAPED_IMAGE = re.compile(r"^!\[[^\]]*\]\((\S+?)\)$")
 _CAPTION_LINE = re.compile(r"^\s*(?:图片来源|图源|图：|图片：|（图|\(图|Photo|Image|截图|封面)")
 _MEANINGLESS_ALT = {"", "img", "image", "Image", "IMG", "图片", "photo"}
 _MAX_CAPTION = 120
+_MARKUP_ONLY = "*_~`#|-: "
 _MAX_HEADING = 40
+_SENTENCE_END = ("：", ":", "。", "，", ",", "；", ";")
 _MAX_HREF = 400
 
 
@@ -93,8 +96,6 @@ class Body:
     links: list[ParsedLink]
     images: list[ParsedImage]
     text: str
-    # The first line that is only bold text: the real headline of generic-title files.
-    first_bold: str | None = None
 
 
 def reference_lines(markdown: str) -> list[int]:
@@ -135,7 +136,6 @@ class _Walker:
         self.sections = [_Section(0, None)]
         self.links: list[ParsedLink] = []
         self.images: list[ParsedImage] = []
-        self.first_bold: str | None = None
         # Caption capture: the image whose caption is being read, and how.
         self.caption_image: int | None = None
         self.caption_parts: list[str] = []
@@ -166,8 +166,6 @@ class _Walker:
         if heading:
             title = collapse_whitespace(text)
             raw = self.lines[line] if line < len(self.lines) else ""
-            if heading == "bold" and self.first_bold is None and title and not is_credit(raw):
-                self.first_bold = title
             if self._opens_section(heading, title, raw):
                 self._open_section(line, title, *start)
                 return
@@ -178,7 +176,8 @@ class _Walker:
         if not title or is_credit(raw):
             return False
         if kind == "bold":
-            return len(title) <= _MAX_HEADING and not title.endswith(("：", ":"))
+            # A bold sentence (ends in 。，；：) is emphasis, not a heading.
+            return len(title) <= _MAX_HEADING and not title.endswith(_SENTENCE_END)
         return True
 
     def _open_section(self, line: int, heading: str, first_link: int, first_image: int) -> None:
@@ -339,14 +338,17 @@ class _Walker:
                 parts.append(done.heading)
             if done.text:
                 parts.append(done.text)
-        return Body(sections, self.links, self.images, "\n".join(parts), self.first_bold)
+        return Body(sections, self.links, self.images, "\n".join(parts))
 
 
 def _plain(text: str) -> str:
-    # Entities decoded by markdown-it may bring back no-break spaces.
-    return "\n".join(
-        line.strip() for line in normalise_characters(text).split("\n") if line.strip()
-    )
+    # Entities decoded by markdown-it may bring back no-break spaces. Emphasis marks markdown
+    # could not pair (blogspot's **文字版：****2019**) and table rules are markup, not text.
+    text = normalise_characters(text)
+    if "**" in text:
+        text = text.replace("**", "")
+    lines = (line.strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line and line.strip(_MARKUP_ONLY))
 
 
 def _bold_only(children: list[Token]) -> bool:

@@ -8,7 +8,7 @@ from app.parsing.model import Byline
 _ROLES = {
     "author": "作者 撰稿 撰文 撰稿人 By by BY 文 记者 記者 作者名",
     "editor": "编辑 編輯 责任编辑 責任編輯 总编 總編 主编 主編 整理 编辑整理 編輯整理 "
-    "上传排版 排版 编审 编辑上传 编辑上傳 审稿 审编",
+    "上传排版 排版 编审 编辑上传 编辑上傳 审稿 审编 资料整理 资料整理编辑",
     "translator": "翻译 翻譯 译者 譯者 编译 編譯 翻译组 中译",
     "proofreader": "校对 校對 校正 审核 審核 审校 審校 校稿 核稿",
     "publisher": "发布 發布 发稿 發稿 上传 上傳 发布者",
@@ -30,11 +30,26 @@ _CREDIT_SPACED = re.compile(
     r"^[*_\s]*(编辑上传|编辑|作者|翻译|校对|发布|撰稿)\s+([^\s：:，,。]{1,20})[*_\s]*$"
 )
 _TEAM = re.compile(r"^[*_\s]*((?:VOG)?战友之家听写组)[*_\s]*$")
-_SEGMENT_SPLIT = re.compile(r"[｜|]|\s{2,}|\n")
+# A team credited with its work: 推特党筹委会翻译组：紫贝壳.
+_TEAM_ROLE = {
+    "翻译组": "translator",
+    "翻譯組": "translator",
+    "听写组": "transcriber",
+    "聽寫組": "transcriber",
+    "听打组": "transcriber",
+    "校对组": "proofreader",
+}
+_TEAM_CREDIT = re.compile(
+    rf"^[*_\s【]*([^：:\s*]{{0,20}}?({'|'.join(_TEAM_ROLE)}))[*_\s]*[：:][*_\s]*([^】]+?)[*_\s】]*$"
+)
+# Credits share a line split by ｜, wide gaps, or only a space before the next label.
+_SEGMENT_SPLIT = re.compile(rf"[｜|]|\s{{2,}}|\n|\s+(?=(?:{_LABEL})\s*[：:])")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 _LABEL_SPLIT = re.compile(r"\s*[/&、＆]\s*")
 _NAME_TRIM = "*_ \t。，,;；.：:"
 _MAX_NAME = 30
+# A credit line is short, but its links may carry long garbage hrefs (§7.5).
+_MAX_LINE = 3000
 # Credits sit at the top or the bottom of a body.
 HEAD_REACH = 14
 TAIL_REACH = 25
@@ -55,6 +70,10 @@ def credit_of_line(line: str) -> list[Byline]:
     for segment in _SEGMENT_SPLIT.split(line):
         m = _CREDIT.match(segment)
         if m is None:
+            team = _TEAM_CREDIT.match(segment)
+            name = team.group(3).strip(_NAME_TRIM) if team else ""
+            if team and 0 < len(name) <= _MAX_NAME:
+                found.append(Byline(_TEAM_ROLE[team.group(2)], name, team.group(1)))
             continue
         name = m.group(2).strip(_NAME_TRIM)
         if not name or len(name) > _MAX_NAME or "://" in name:
@@ -75,7 +94,7 @@ def bylines_of(lines: list[str]) -> list[Byline]:
     seen: dict[Byline, None] = {}
     for i in reach:
         line = lines[i]
-        if not line or len(line) > 300:
+        if not line or len(line) > _MAX_LINE:
             continue
         for byline in credit_of_line(line):
             seen.setdefault(byline, None)

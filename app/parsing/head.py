@@ -108,7 +108,7 @@ def _read_title(head: Head, raw: str) -> None:
     glued = _VOG_LINK.search(raw)
     if glued:
         head.source = Source(VOG, glued.group(1))
-        tail = clean_title(raw[glued.end() :].replace("**", ""))
+        tail = clean_title(raw[glued.end() :].replace("**", "").lstrip("# "))
         raw = raw[: glued.start()]
         if tail:
             head.title, head.title_source = tail, "body"

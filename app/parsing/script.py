@@ -5,7 +5,7 @@ import re
 import opencc
 
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
-_MIN_TELLING = 5
+_MIN_TELLING = 3
 _TRADITIONAL_SHARE = 0.8
 _SIMPLIFIED_SHARE = 0.2
 # Enough characters to tell; counting over whole transcripts would only cost time.

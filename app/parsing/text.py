@@ -28,7 +28,8 @@ def strip_entity_markup(text: str) -> str:
     """``[[zh:美国]]`` -> ``美国``."""
     if "[[zh:" not in text:
         return text
-    return ENTITY_TAG.sub(r"\1", text)
+    # An unclosed ``[[zh:`` is broken markup, still not text.
+    return ENTITY_TAG.sub(r"\1", text).replace("[[zh:", "")
 
 
 def entity_tags_of(text: str) -> list[str]:
