@@ -59,6 +59,7 @@ def parse_article(path: str, text: str) -> ParsedArticle:
     article.meta_tags = head.meta_tags
     article.entity_tags = list(dict.fromkeys([*head.title_tags, *entity_tags_of(raw_body)]))
     article.hashtags = _hashtags(body.text)
+    article.reposted_id = head.reposted_id
     article.sections = body.sections
     article.images = body.images
     article.links = body.links

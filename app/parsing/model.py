@@ -74,6 +74,8 @@ class ParsedArticle:
     meta_tags: list[str] = field(default_factory=list)
     entity_tags: list[str] = field(default_factory=list)
     hashtags: list[str] = field(default_factory=list)
+    # GETTR reposts: the id of the reposted post (**:arrows_clockwise: <id> 已轉發**).
+    reposted_id: str | None = None
     sections: list[ParsedSection] = field(default_factory=list)
     images: list[ParsedImage] = field(default_factory=list)
     links: list[ParsedLink] = field(default_factory=list)

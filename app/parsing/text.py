@@ -9,6 +9,7 @@ _DROP = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u200e\u200f\u2060\u00ad
 _SPACES = {ord("\u00a0"): " ", ord("\u3000"): " ", ord("\u2028"): "\n", ord("\u2029"): "\n"}
 _TRANSLATE = {**_DROP, **_SPACES}
 _ODD = re.compile("[" + "".join(map(chr, _TRANSLATE)) + "]")
+_REPLACEMENTS = [(chr(code), new or "") for code, new in _TRANSLATE.items()]
 
 ENTITY_TAG = re.compile(r"\[\[zh:([^\]\[]*)\]\]")
 _WHITESPACE = re.compile(r"\s+")
@@ -18,10 +19,14 @@ def normalise_characters(text: str) -> str:
     """Unify line ends, drop invisible characters and turn odd spaces into plain ones."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # str.translate walks every character; a search finds the rare file that needs it.
+    # str.translate looks every character up in a dict; a search finds the files that need a
+    # change, and a C-speed replace per character present does the change.
     if _ODD.search(text) is None:
         return text
-    return text.translate(_TRANSLATE)
+    for char, replacement in _REPLACEMENTS:
+        if char in text:
+            text = text.replace(char, replacement)
+    return text
 
 
 def strip_entity_markup(text: str) -> str:
