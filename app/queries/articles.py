@@ -1,8 +1,8 @@
 """Loading articles as their public shapes, a page at a time, with one query per part.
 
 Order of the parts inside an article is part of its content (and so of ``content_hash``):
-bylines, links and images by position, sections by index, tags meta first then entity,
-each by name (``tag_sort_key``).
+bylines, links and images by position, sections by index, tags by (kind, name) in code-point
+order (``tag_sort_key``), the same order the ingest hashes (``app.ingest.document``).
 """
 
 from collections import defaultdict
@@ -45,12 +45,9 @@ SUMMARY_COLUMNS = (
     Article.updated_at,
 )
 
-_KIND_ORDER = {"meta": 0, "entity": 1}
-
-
-def tag_sort_key(tag: TagRef) -> tuple[int, str]:
-    """Where a tag goes in an article's ``tags``: meta tags first, then entity tags, by name."""
-    return (_KIND_ORDER.get(tag.kind, 2), tag.name)
+def tag_sort_key(tag: TagRef) -> tuple[str, str]:
+    """Where a tag goes in an article's ``tags``: by kind (entity, then meta), then by name."""
+    return (tag.kind, tag.name)
 
 
 def summary_select() -> Select[tuple[Article]]:

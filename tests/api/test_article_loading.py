@@ -34,11 +34,11 @@ def test_get_article_returns_every_part(engine: Engine) -> None:
         ("author", "水星"),
         ("author", "澳洲雅典娜农场"),
     ]
-    # meta tags first, then entity tags, each by name
+    # by kind (entity before meta), then by name, in code-point order: as the ingest hashes
     assert [(t.kind, t.name) for t in article.tags] == [
-        ("meta", "新闻"),
         ("entity", "TikTok"),
         ("entity", "美国"),
+        ("meta", "新闻"),
     ]
     assert [s.text for s in article.sections] == ["第一段。"]
     assert [link.url for link in article.links] == ["https://example.org/"]
