@@ -73,3 +73,23 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def small_page_cache(session: Session, kib: int = 8 * 1024) -> Iterator[None]:
+    """Within the block, SQLite's page cache on the session's connection holds at most ``kib``.
+
+    A bulk write (an upload of thousands of articles) touches most pages once, so the large
+    cache set for readers would only hold memory; it is put back when the block ends.
+    PostgreSQL keeps its cache in the server, so there this does nothing.
+    """
+    if dialect_name(session) != "sqlite":
+        yield
+        return
+    connection = session.connection()
+    before = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+    connection.exec_driver_sql(f"PRAGMA cache_size=-{int(kib)}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA cache_size={int(before or 0)}")

@@ -11,9 +11,10 @@ from typing import Any
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
+from app.api.articles import ArticleId
 from app.api.auth import WriteToken
 from app.api.deps import EngineDep, SettingsDep
-from app.api.problems import problem_responses
+from app.api.problems import PROBLEM_MEDIA_TYPE, problem_responses
 from app.article_writes import (
     ArticleWritten,
     UploadReport,
@@ -21,9 +22,47 @@ from app.article_writes import (
     ingest_upload,
     replace_article,
 )
+from app.errors import (
+    BadRequest,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    ProblemError,
+    Unauthorized,
+    Unprocessable,
+    UnsupportedMediaType,
+)
 from app.uploads import receive_markdown, receive_upload
 
 router = APIRouter(tags=["writes"])
+
+# What each error of the write routes says, shown as the OpenAPI example of its status.
+_PROBLEM_EXAMPLES: dict[type[ProblemError], str] = {
+    BadRequest: "the multipart body ended before its closing boundary",
+    Unauthorized: "this endpoint needs an `Authorization: Bearer TOKEN` header",
+    Forbidden: "the token 'reader' lacks the 'write' scope",
+    NotFound: "no article with id 'gnews-1'",
+    PayloadTooLarge: "the body is over the limit of 209715200 bytes",
+    UnsupportedMediaType: "send multipart/form-data with `file` parts, not application/json",
+    Unprocessable: (
+        "1 bad file(s), nothing was stored: content/gnews/1.md: not UTF-8 (byte 0xb4 at offset 0)"
+    ),
+}
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """``problem_responses`` with an example problem for each status."""
+    out = problem_responses(*statuses)
+    for error, detail in _PROBLEM_EXAMPLES.items():
+        if error.status in statuses:
+            out[error.status]["content"][PROBLEM_MEDIA_TYPE]["example"] = {
+                "type": f"/problems/{error.type_slug}",
+                "title": error.title,
+                "status": error.status,
+                "detail": detail,
+            }
+    return out
+
 
 _UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
@@ -79,7 +118,7 @@ _MARKDOWN_BODY: dict[str, Any] = {
     "/articles",
     summary="Upload articles",
     response_model=UploadReport,
-    responses=problem_responses(400, 401, 403, 413, 415, 422),
+    responses=_problems(400, 401, 403, 413, 415, 422),
     openapi_extra=_UPLOAD_BODY,
 )
 async def upload_articles(
@@ -106,12 +145,12 @@ async def upload_articles(
     response_model=ArticleWritten,
     responses={
         201: {"description": "The article was new and has been added.", "model": ArticleWritten},
-        **problem_responses(401, 403, 413, 415, 422),
+        **_problems(401, 403, 413, 415, 422),
     },
     openapi_extra=_MARKDOWN_BODY,
 )
 async def put_article(
-    id: str,
+    id: ArticleId,
     request: Request,
     response: Response,
     token: WriteToken,
@@ -148,9 +187,9 @@ async def put_article(
     summary="Delete an article",
     status_code=204,
     response_class=Response,
-    responses=problem_responses(401, 403, 404),
+    responses=_problems(401, 403, 404),
 )
-def remove_article(id: str, token: WriteToken, engine: EngineDep) -> Response:
+def remove_article(id: ArticleId, token: WriteToken, engine: EngineDep) -> Response:
     """Deletes one article; mirrors see a `delete` change."""
     delete_article(engine, article_id=id, token_name=token.name)
     return Response(status_code=204)
