@@ -173,8 +173,11 @@ class _Walker:
                 self._caption_text(piece)
                 out.append(piece)
             elif kind == "softbreak" or kind == "hardbreak":
-                out.append("\n")
                 line += 1
+                if anchor is not None:  # a link text broken over two lines reads as one
+                    self._reach(line)
+                    continue
+                out.append("\n")
                 self._reach(line)
                 self._end_line()
             elif kind == "html_inline":
