@@ -7,6 +7,7 @@ Create Date: 2026-11-26
 Without it an index page that arrives after its articles could not tell a title the file
 gave from one an earlier index entry filled in.
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -20,7 +21,9 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("article", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("lacks", sa.JSON(), nullable=False, server_default=sa.text("'[]'")))
+        batch_op.add_column(
+            sa.Column("lacks", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
+        )
 
 
 def downgrade() -> None:

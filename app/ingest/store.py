@@ -1,0 +1,322 @@
+"""Prepared articles and index pages -> rows, search entries and change events.
+
+``ArticleStore`` writes into the caller's session and never commits: the ingest run (one
+unit of work per batch) or the upload endpoint (one for the whole upload) owns the
+transaction. Per article it writes the ``article`` row, replaces its bylines, sections,
+cited links, images and tags (keeping ``tag.article_count`` in step), keeps the search
+index in step and records exactly one change. An article whose public document did not
+change gets no write and no change event.
+"""
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from app.db import dialect_name
+from app.feed import OP_DELETE, OP_UPSERT, record_changes
+from app.identity import article_id
+from app.ingest.document import PART_TABLES, TABLES, Row, document_hash, load_stored
+from app.ingest.fill_in import fill_in, load_entries, store_entries
+from app.ingest.prepare import FailedFile, PreparedArticle, PreparedIndexPage
+from app.models import utcnow
+from app.search.indexer import SearchDocument, index_articles, unindex_articles
+
+_ARTICLE = TABLES["article"]
+_TAG = TABLES["tag"]
+_ARTICLE_TAG = TABLES["article_tag"]
+_PARTS = {attr: TABLES[name] for attr, name in PART_TABLES.items()}
+# Bound on the values of one IN (...): SQLite and PostgreSQL both cap bound parameters.
+_CHUNK = 500
+# Columns a refill may change (the fields an index entry fills in).
+_FILLED = ("title", "summary", "published_at", "published_precision", "authors")
+
+
+@dataclass(slots=True)
+class StoreOutcome:
+    """What one write did: article ids added, updated, deleted; unchanged count; failures."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    failed: list[FailedFile] = field(default_factory=list)
+    index_pages: int = 0
+
+
+@dataclass(slots=True)
+class _Held:
+    path: str
+    content_hash: str
+    source_hash: str
+    lacks: list[str]
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class ArticleStore:
+    """Writes articles; holds the tag ids and index entries of one run in memory."""
+
+    def __init__(self, session: Session) -> None:
+        self.tags: dict[tuple[str, str], int] = {}
+        self.entries: dict[str, Row] = {}
+        self._pending_tags: dict[tuple[str, str], int] = {}
+        self.reload(session)
+
+    def reload(self, session: Session) -> None:
+        """Reads the tag ids and index entries again (after a rolled-back transaction)."""
+        self.tags = {
+            (r.name, r.kind): r.id
+            for r in session.execute(select(_TAG.c.id, _TAG.c.name, _TAG.c.kind))
+        }
+        self.entries = load_entries(session)
+        self._pending_tags = {}
+
+    def committed(self) -> None:
+        """The caller committed: tags created in the transaction are now for good."""
+        self.tags.update(self._pending_tags)
+        self._pending_tags = {}
+
+    # -- the write -----------------------------------------------------------------------
+
+    def write(
+        self, session: Session, items: Sequence[PreparedArticle | PreparedIndexPage]
+    ) -> StoreOutcome:
+        """Stores a batch of prepared articles and index pages; never commits."""
+        now = utcnow()
+        outcome = StoreOutcome()
+        pages = [i for i in items if isinstance(i, PreparedIndexPage)]
+        articles = self._distinct([i for i in items if isinstance(i, PreparedArticle)], outcome)
+        entry_paths: list[str] = []
+        for page in pages:
+            entry_paths += store_entries(session, self.entries, page.records, page.path, now)
+            outcome.index_pages += 1
+        # A file that turned into an index page is no longer an article.
+        outcome.deleted += self._delete_rows(session, [article_id(p.path) for p in pages])
+        for prepared in articles:
+            if fill_in(prepared.article, self.entries.get(prepared.path)):
+                prepared.rehash()
+        new, changed = self._classify(session, articles, outcome)
+        self._remove_parts(session, [a.id for a in changed])
+        if new:
+            session.execute(insert(_ARTICLE), [self._row(a, now, created=True) for a in new])
+        for chunk in _chunks(changed):
+            for a in chunk:
+                session.execute(
+                    update(_ARTICLE)
+                    .where(_ARTICLE.c.id == a.id)
+                    .values(self._row(a, now, created=False))
+                )
+        self._insert_parts(session, [*new, *changed])
+        outcome.added += [a.id for a in new]
+        outcome.updated += [a.id for a in changed]
+        in_batch = {a.path for a in articles}
+        refilled = self._refill(session, [p for p in entry_paths if p not in in_batch], now)
+        outcome.updated += [doc.id for doc, _ in refilled]
+        upserted = [
+            SearchDocument(a.id, a.article["title"], a.article["body_text"], markdown=a.markdown)
+            for a in (*new, *changed)
+        ]
+        hashes = {a.id: a.content_hash for a in (*new, *changed)}
+        hashes.update({doc.id: h for doc, h in refilled})
+        self._publish(session, [*upserted, *(doc for doc, _ in refilled)], hashes, outcome.deleted)
+        return outcome
+
+    def delete(self, session: Session, ids: Sequence[str]) -> list[str]:
+        """Deletes these articles (unknown ids are ignored), each with a ``delete`` change."""
+        deleted = self._delete_rows(session, ids)
+        self._publish(session, [], {}, deleted)
+        return deleted
+
+    # -- steps ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _distinct(articles: list[PreparedArticle], outcome: StoreOutcome) -> list[PreparedArticle]:
+        """One article per id: two paths can make one id (``a/b.md`` and ``a-b.md``)."""
+        seen: dict[str, str] = {}
+        out = []
+        for a in articles:
+            if a.id in seen:
+                outcome.failed.append(
+                    FailedFile(a.path, f"id {a.id!r} is already used by {seen[a.id]}")
+                )
+                continue
+            seen[a.id] = a.path
+            out.append(a)
+        return out
+
+    def _classify(
+        self, session: Session, articles: list[PreparedArticle], outcome: StoreOutcome
+    ) -> tuple[list[PreparedArticle], list[PreparedArticle]]:
+        held = self._held(session, [a.id for a in articles])
+        new, changed = [], []
+        for a in articles:
+            h = held.get(a.id)
+            if h is None:
+                new.append(a)
+            elif h.path != a.path:
+                outcome.failed.append(
+                    FailedFile(a.path, f"id {a.id!r} is already used by {h.path}")
+                )
+            elif h.content_hash != a.content_hash:
+                changed.append(a)
+            else:
+                outcome.unchanged += 1
+                if (h.source_hash, h.lacks) != (a.article["source_hash"], a.article["lacks"]):
+                    # Same content from different bytes: remember the bytes, no change event.
+                    session.execute(
+                        update(_ARTICLE)
+                        .where(_ARTICLE.c.id == a.id)
+                        .values(
+                            source_hash=a.article["source_hash"],
+                            size_bytes=a.article["size_bytes"],
+                            lacks=a.article["lacks"],
+                        )
+                    )
+        return new, changed
+
+    @staticmethod
+    def _held(session: Session, ids: Sequence[str]) -> dict[str, _Held]:
+        out: dict[str, _Held] = {}
+        cols = (
+            _ARTICLE.c.id,
+            _ARTICLE.c.path,
+            _ARTICLE.c.content_hash,
+            _ARTICLE.c.source_hash,
+            _ARTICLE.c.lacks,
+        )
+        for chunk in _chunks(list(ids)):
+            for row in session.execute(select(*cols).where(_ARTICLE.c.id.in_(chunk))):
+                out[row.id] = _Held(
+                    row.path, row.content_hash, row.source_hash, list(row.lacks or [])
+                )
+        return out
+
+    @staticmethod
+    def _row(a: PreparedArticle, now: datetime, *, created: bool) -> Row:
+        row = dict(a.article)
+        row["content_hash"] = a.content_hash
+        row["updated_at"] = now
+        if created:
+            row["created_at"] = now
+        return row
+
+    def _insert_parts(self, session: Session, articles: Sequence[PreparedArticle]) -> None:
+        for attr, table in _PARTS.items():
+            rows = [row for a in articles for row in getattr(a, attr)]
+            if rows:
+                session.execute(insert(table), rows)
+        wanted = {t for a in articles for t in a.tags}
+        if not wanted:
+            return
+        ids = self._tag_ids(session, wanted)
+        pairs = [{"article_id": a.id, "tag_id": ids[t]} for a in articles for t in a.tags]
+        session.execute(insert(_ARTICLE_TAG), pairs)
+        self._shift_counts(session, Counter(ids[t] for a in articles for t in a.tags))
+
+    def _remove_parts(self, session: Session, ids: Sequence[str]) -> None:
+        """Deletes the parts of these articles, taking them out of the tag counts."""
+        counts: Counter[int] = Counter()
+        for chunk in _chunks(list(ids)):
+            rows = session.execute(
+                select(_ARTICLE_TAG.c.tag_id, func.count())
+                .where(_ARTICLE_TAG.c.article_id.in_(chunk))
+                .group_by(_ARTICLE_TAG.c.tag_id)
+            )
+            for tag_id, n in rows:
+                counts[tag_id] -= int(n)
+            for table in (_ARTICLE_TAG, *_PARTS.values()):
+                session.execute(delete(table).where(table.c.article_id.in_(chunk)))
+        self._shift_counts(session, counts)
+
+    def _delete_rows(self, session: Session, ids: Sequence[str]) -> list[str]:
+        present = list(self._held(session, list(dict.fromkeys(ids))))
+        if present:
+            self._remove_parts(session, present)
+            for chunk in _chunks(present):
+                session.execute(delete(_ARTICLE).where(_ARTICLE.c.id.in_(chunk)))
+        return present
+
+    def _tag_ids(
+        self, session: Session, wanted: set[tuple[str, str]]
+    ) -> dict[tuple[str, str], int]:
+        """Ids of these tags, creating missing ones (a concurrent ingest may create them too)."""
+        known = {**self.tags, **self._pending_tags}
+        missing = sorted(wanted - known.keys())
+        if missing:
+            dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
+            statement = dialect.insert(_TAG).on_conflict_do_nothing(index_elements=["name", "kind"])
+            session.execute(
+                statement, [{"name": n, "kind": k, "article_count": 0} for n, k in missing]
+            )
+            wanted_missing = set(missing)
+            for chunk in _chunks(sorted({n for n, _ in missing})):
+                rows = session.execute(
+                    select(_TAG.c.id, _TAG.c.name, _TAG.c.kind).where(_TAG.c.name.in_(chunk))
+                )
+                for tag_id, name, kind in rows:
+                    if (name, kind) in wanted_missing:
+                        self._pending_tags[(name, kind)] = tag_id
+                        known[(name, kind)] = tag_id
+        return {t: known[t] for t in wanted}
+
+    @staticmethod
+    def _shift_counts(session: Session, counts: Counter[int]) -> None:
+        """Adds each delta to ``tag.article_count``: one statement per distinct delta."""
+        by_delta: dict[int, list[int]] = {}
+        for tag_id, delta in counts.items():
+            if delta:
+                by_delta.setdefault(delta, []).append(tag_id)
+        for delta, tag_ids in sorted(by_delta.items()):
+            for chunk in _chunks(sorted(tag_ids)):
+                session.execute(
+                    update(_TAG)
+                    .where(_TAG.c.id.in_(chunk))
+                    .values(article_count=_TAG.c.article_count + delta)
+                )
+
+    def _refill(
+        self, session: Session, paths: Sequence[str], now: datetime
+    ) -> list[tuple[SearchDocument, str]]:
+        """Applies new or changed index entries to stored articles; returns the changed ones."""
+        out: list[tuple[SearchDocument, str]] = []
+        stored = load_stored(session, [article_id(p) for p in paths])
+        for ident, article in stored.items():
+            row = article.article
+            before = row["content_hash"]
+            if not fill_in(row, self.entries.get(row["path"])):
+                continue
+            after = document_hash(article.document())
+            if after == before:
+                continue
+            session.execute(
+                update(_ARTICLE)
+                .where(_ARTICLE.c.id == ident)
+                .values({**{k: row[k] for k in _FILLED}, "content_hash": after, "updated_at": now})
+            )
+            out.append((SearchDocument(ident, row["title"], row["body_text"]), after))
+        return out
+
+    @staticmethod
+    def _publish(
+        session: Session,
+        upserted: Sequence[SearchDocument],
+        hashes: dict[str, str],
+        deleted: Sequence[str],
+    ) -> None:
+        """The one place the store tells search and the change feed what it did."""
+        index_articles(session, upserted)
+        unindex_articles(session, deleted)
+        record_changes(
+            session,
+            [(doc.id, OP_UPSERT, hashes[doc.id]) for doc in upserted]
+            + [(ident, OP_DELETE, None) for ident in deleted],
+        )
