@@ -9,12 +9,15 @@ from app.http.access_log import REQUEST_ID_HEADER, RequestContextMiddleware, ens
 from app.http.conditional import ConditionalGetMiddleware
 
 GZIP_MINIMUM_BYTES = 1024
+# Level 1: a transcript's JSON (~1 MB of UTF-8 Chinese) compresses in a few ms instead of ~100 ms
+# at level 9, for a body about 15% larger.
+GZIP_LEVEL = 1
 
 
 def install_http(app: FastAPI, settings: Settings) -> None:
     """Adds the shared HTTP behaviour to ``app`` (the last one added runs first)."""
     app.add_middleware(ConditionalGetMiddleware)
-    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES)
+    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
