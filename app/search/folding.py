@@ -1,12 +1,11 @@
 """Folding: the one normal form that index and query share (NFKC, OpenCC t2s, casefold).
 
-Search matches folded text; readers see the original. ``fold_with_offsets`` keeps, for each
-folded character, where it came from, so highlights land on the original characters.
+Search matches folded text; readers see the original (``app.search.variants`` finds the
+matches in the original text for snippets).
 """
 
 import threading
 import unicodedata
-from functools import lru_cache
 
 import opencc
 
@@ -27,26 +26,3 @@ def fold(text: str) -> str:
     if not text:
         return ""
     return str(_t2s().convert(unicodedata.normalize("NFKC", text))).casefold()
-
-
-@lru_cache(maxsize=65536)
-def _fold_char(ch: str) -> str:
-    return fold(ch)
-
-
-def fold_with_offsets(text: str) -> tuple[str, list[int]]:
-    """``text`` folded, and for each folded character the index of its original character.
-
-    The whole string is folded at once (OpenCC converts some words as a whole); only when
-    that changes the length is the text folded character by character to learn the map.
-    """
-    folded = fold(text)
-    if len(folded) == len(text):
-        return folded, list(range(len(text)))
-    pieces: list[str] = []
-    origin: list[int] = []
-    for index, ch in enumerate(text):
-        piece = _fold_char(ch)
-        pieces.append(piece)
-        origin.extend([index] * len(piece))
-    return "".join(pieces), origin

@@ -45,10 +45,29 @@ def search_keyset(sort: str, hits: Subquery) -> Keyset:
     return article_keyset(sort)
 
 
-def _key(keyset: Keyset, article: Article, score: int) -> list[Any]:
-    return [
-        k.to_json(score if k.attr == "score" else getattr(article, k.attr)) for k in keyset.keys
-    ]
+def _key(keyset: Keyset, row: Any) -> list[Any]:
+    return [k.to_json(getattr(row, k.attr)) for k in keyset.keys]
+
+
+def _first_page_with_total(
+    session: Session, stmt: Select[Any], keyset: Keyset, limit: int
+) -> tuple[list[Any], int] | None:
+    """The first page and the total in one query, when the order reads a single segment.
+
+    Sorting needs every hit anyway, so counting them in a window costs nearly nothing, where
+    a separate count would match the query a second time.
+    """
+    segments = keyset.segments(None)
+    if len(segments) != 1:
+        return None
+    query = (
+        stmt.add_columns(func.count().over().label("total"))
+        .where(segments[0])
+        .order_by(*keyset.order_by())
+        .limit(limit + 1)
+    )
+    rows = session.execute(query).all()
+    return rows, (int(rows[0].total) if rows else 0)
 
 
 def _page_rows(
@@ -73,6 +92,26 @@ def count_hits(session: Session, terms: Sequence[Term], article_filter: ArticleF
     return int(session.scalar(select(func.count()).select_from(matching.subquery())) or 0)
 
 
+def _hits(
+    session: Session, texts: dict[str, tuple[str, str]], rows: list[Any], terms: Sequence[Term]
+) -> list[SearchHit]:
+    """The page's rows as hits: summaries (one query for the articles, one for tags) + snippets."""
+    ids = [row.id for row in rows]
+    loaded = {a.id: a for a in session.scalars(summary_select().where(col(Article.id).in_(ids)))}
+    articles = [loaded[i] for i in ids if i in loaded]
+    scores = {row.id: row.score for row in rows}
+    hits = []
+    for summary in summarise(session, articles):
+        title, body = texts.get(summary.id, (summary.title or "", ""))
+        snippets = [
+            SnippetPublic(field=s.field, text=s.text, highlights=s.highlights)
+            for s in snippets_of(title, body, terms)
+        ]
+        score = scores[summary.id] / sqlite_search.SCORE_SCALE
+        hits.append(SearchHit(**summary.model_dump(), score=score, snippets=snippets))
+    return hits
+
+
 def search_articles(
     session: Session,
     *,
@@ -82,33 +121,28 @@ def search_articles(
     after: list[Any] | None,
     limit: int,
 ) -> HitsPage:
-    """One page of the articles matching every term and the filter, in ``sort`` order."""
+    """One page of the articles matching every term and the filter, in ``sort`` order.
+
+    The page is chosen over narrow rows (id, sort keys, score); only its own articles are
+    then loaded, so a query with 40,000 hits never reads 40,000 articles.
+    """
     backend = _backend(session)
     hits = backend.hits(terms)
     keyset = search_keyset(sort, hits)
     if after is not None:
         after = keyset.parse_key(after)
     stmt = article_filter.apply(
-        summary_select().add_columns(hits.c.score).join(hits, hits.c.article_id == Article.id)
+        select(
+            col(Article.id), col(Article.published_at), col(Article.updated_at), hits.c.score
+        ).join(hits, hits.c.article_id == col(Article.id))
     )
-    rows = _page_rows(session, stmt, keyset, after, limit)
-    next_key = _key(keyset, *rows[limit - 1]) if len(rows) > limit else None
+    first = _first_page_with_total(session, stmt, keyset, limit) if after is None else None
+    if first is not None:
+        rows, total = first
+    else:
+        rows = _page_rows(session, stmt, keyset, after, limit)
+        total = count_hits(session, terms, article_filter)
+    next_key = _key(keyset, rows[limit - 1]) if len(rows) > limit else None
     rows = rows[:limit]
-    articles = [row[0] for row in rows]
-    texts = backend.stored_texts(session.connection(), [a.id for a in articles])
-    items = []
-    for summary, (_, score) in zip(summarise(session, articles), rows, strict=True):
-        title, body = texts.get(summary.id, (summary.title or "", ""))
-        snippets = [
-            SnippetPublic(field=s.field, text=s.text, highlights=s.highlights)
-            for s in snippets_of(title, body, terms)
-        ]
-        items.append(
-            SearchHit(
-                **summary.model_dump(),
-                score=score / sqlite_search.SCORE_SCALE,
-                snippets=snippets,
-            )
-        )
-    total = count_hits(session, terms, article_filter)
-    return HitsPage(items=items, next_key=next_key, total=total)
+    texts = backend.stored_texts(session.connection(), [row.id for row in rows])
+    return HitsPage(items=_hits(session, texts, rows, terms), next_key=next_key, total=total)

@@ -1,21 +1,21 @@
 """Snippets: pieces of a hit's original text around its matches, with highlight offsets.
 
-Matching runs on folded text; the offsets are mapped back so that each highlight covers the
-original characters (Traditional, full-width, upper case) the reader sees.
+The terms are matched in the original text through ``original_pattern`` (every spelling that
+folds to a term), so each highlight covers the characters the reader sees (Traditional,
+full-width, upper case) and no offset map from folded text is needed.
 """
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.search.folding import fold, fold_with_offsets
 from app.search.query import Term
+from app.search.variants import original_pattern
 
 CONTEXT = 40  # characters shown before a match
 WIDTH = 160  # characters of a snippet at most
 MAX_SNIPPETS = 3
 MAX_MATCHES = 200  # enough to place a few snippets; a common word may match thousands of times
-ENOUGH_MATCHES = 20
 _LINE_BREAKS = re.compile(r"\s")
 
 
@@ -28,41 +28,16 @@ class Snippet:
     highlights: list[tuple[int, int]]
 
 
-def _matches(folded: str, terms: Sequence[Term]) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    for term in terms:
-        for count, match in enumerate(term.pattern().finditer(folded)):
-            if count >= MAX_MATCHES or match.end() == match.start():
-                break
-            spans.append((match.start(), match.end()))
-    return sorted(spans)
-
-
-def _mapped_spans(original: str, terms: Sequence[Term]) -> list[tuple[int, int]]:
-    folded, origin = fold_with_offsets(original)
-    return [(origin[start], origin[end - 1] + 1) for start, end in _matches(folded, terms)]
-
-
 def _original_spans(original: str, terms: Sequence[Term]) -> list[tuple[int, int]]:
     """Spans of ``original`` whose folded form matches a term, in order."""
-    folded = fold(original)
-    if len(folded) == len(original):  # the usual case: folding kept every length
-        return _matches(folded, terms)
-    # Some character folds to more or fewer (… to ...): map offsets line by line, and stop
-    # once there are enough matches to place the snippets (transcripts run to 400k chars).
     spans: list[tuple[int, int]] = []
-    offset = 0
-    for line in original.splitlines(keepends=True):
-        folded_line = fold(line)
-        if len(folded_line) == len(line):
-            found = _matches(folded_line, terms)
-        else:
-            found = _mapped_spans(line, terms)
-        spans.extend((offset + start, offset + end) for start, end in found)
-        offset += len(line)
-        if len(spans) >= ENOUGH_MATCHES:
-            break
-    return spans
+    for term in terms:
+        for count, match in enumerate(original_pattern(term.folded).finditer(original)):
+            if count >= MAX_MATCHES:
+                break
+            if match.end() > match.start():
+                spans.append((match.start(), match.end()))
+    return sorted(spans)
 
 
 def _flat(text: str) -> str:

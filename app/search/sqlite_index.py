@@ -2,8 +2,9 @@
 
 ``article_search_fts`` is contentless (it stores only the inverted index). SQLite before
 3.43 can delete from a contentless table only by repeating the exact tokens that were
-inserted, so ``article_search_text`` keeps each article's searched text, compressed, to
-rebuild them; snippets are cut from it, and it maps the FTS rowid to the article id.
+inserted, so ``article_search_body`` keeps each article's searched title and text (the text
+compressed) to rebuild them; snippets are cut from it. ``article_search_text`` maps the FTS
+rowid to the article id, narrow so that mapping many hits stays cheap.
 """
 
 import zlib
@@ -38,8 +39,9 @@ def file_texts(connection: Connection, ids: Sequence[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for batch in _batches(ids):
         rows = connection.exec_driver_sql(
-            "SELECT article_id, body FROM article_search_text "
-            f"WHERE from_file AND article_id IN ({','.join('?' * len(batch))})",
+            "SELECT t.article_id, b.body FROM article_search_text t "
+            "JOIN article_search_body b ON b.rowid = t.rowid "
+            f"WHERE t.from_file AND t.article_id IN ({','.join('?' * len(batch))})",
             tuple(batch),
         )
         out.update((article_id, unpack(body)) for article_id, body in rows)
@@ -50,8 +52,9 @@ def _delete_indexed(connection: Connection, ids: Sequence[str]) -> None:
     """Take these articles' tokens out of the FTS index and drop their rows."""
     for batch in _batches(ids):
         rows = connection.exec_driver_sql(
-            "SELECT rowid, title, body FROM article_search_text "
-            f"WHERE article_id IN ({','.join('?' * len(batch))})",
+            "SELECT t.rowid, b.title, b.body FROM article_search_text t "
+            "JOIN article_search_body b ON b.rowid = t.rowid "
+            f"WHERE t.article_id IN ({','.join('?' * len(batch))})",
             tuple(batch),
         ).fetchall()
         if not rows:
@@ -64,10 +67,11 @@ def _delete_indexed(connection: Connection, ids: Sequence[str]) -> None:
                 for rowid, title, body in rows
             ],
         )
-        connection.exec_driver_sql(
-            f"DELETE FROM article_search_text WHERE rowid IN ({','.join('?' * len(rows))})",
-            tuple(row[0] for row in rows),
-        )
+        rowids = tuple(row[0] for row in rows)
+        for table in ("article_search_text", "article_search_body"):
+            connection.exec_driver_sql(
+                f"DELETE FROM {table} WHERE rowid IN ({','.join('?' * len(rowids))})", rowids
+            )
 
 
 def replace(connection: Connection, texts: Sequence[IndexedText]) -> None:
@@ -75,9 +79,12 @@ def replace(connection: Connection, texts: Sequence[IndexedText]) -> None:
     _delete_indexed(connection, [t.id for t in texts])
     for t in texts:
         cursor = connection.exec_driver_sql(
-            "INSERT INTO article_search_text(article_id, title, body, from_file) "
-            "VALUES (?, ?, ?, ?)",
-            (t.id, t.title, pack(t.body), t.from_file),
+            "INSERT INTO article_search_text(article_id, from_file) VALUES (?, ?)",
+            (t.id, t.from_file),
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO article_search_body(rowid, title, body) VALUES (?, ?, ?)",
+            (cursor.lastrowid, t.title, pack(t.body)),
         )
         connection.exec_driver_sql(
             "INSERT INTO article_search_fts(rowid, title, body) VALUES (?, ?, ?)",

@@ -72,7 +72,8 @@ def stored_texts(connection: Connection, ids: Sequence[str]) -> dict[str, tuple[
         return {}
     marks = ",".join("?" * len(ids))
     rows = connection.exec_driver_sql(
-        f"SELECT article_id, title, body FROM article_search_text WHERE article_id IN ({marks})",
+        "SELECT t.article_id, b.title, b.body FROM article_search_text t "
+        f"JOIN article_search_body b ON b.rowid = t.rowid WHERE t.article_id IN ({marks})",
         tuple(ids),
     )
     return {article_id: (title, unpack(body)) for article_id, title, body in rows}
