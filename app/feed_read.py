@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import select, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.db import dialect_name
 from app.errors import Gone
@@ -101,9 +101,15 @@ def read_changes(session: Session, *, since: int, limit: int) -> ChangesPage:
     """The newest change of each article changed after ``since``, in seq order."""
     last_seq = check_since(session, since)
     rows = session.execute(
-        select(Change.seq, Change.article_id, Change.op, Change.content_hash, Change.changed_at)
-        .where(Change.seq > since)  # type: ignore[arg-type]
-        .order_by(Change.seq)  # type: ignore[arg-type]
+        select(
+            col(Change.seq),
+            col(Change.article_id),
+            col(Change.op),
+            col(Change.content_hash),
+            col(Change.changed_at),
+        )
+        .where(col(Change.seq) > since)
+        .order_by(col(Change.seq))
         .limit(limit)
     ).all()
     entries = [ChangeEntry(*row) for row in rows]
@@ -115,13 +121,14 @@ def read_changes(session: Session, *, since: int, limit: int) -> ChangesPage:
 
 
 def _ids_in_code_point_order(session: Session) -> Iterator[tuple[str, str]]:
-    id_column = Article.id if dialect_name(session) == "sqlite" else Article.id.collate("C")  # type: ignore[attr-defined]
+    id_column = (
+        col(Article.id) if dialect_name(session) == "sqlite" else col(Article.id).collate("C")
+    )
     result = session.execute(
-        select(Article.id, Article.content_hash).order_by(id_column),
+        select(col(Article.id), col(Article.content_hash)).order_by(id_column),
         execution_options={"yield_per": 5000},
     )
-    for article_id, content_hash in result:
-        yield article_id, content_hash
+    yield from ((article_id, content_hash) for article_id, content_hash in result)
 
 
 def archive_digest(session: Session) -> ArchiveDigest:
@@ -137,9 +144,9 @@ def archive_digest(session: Session) -> ArchiveDigest:
 
 def article_ids_after(session: Session, after: str | None, limit: int) -> list[str]:
     """The next ``limit`` article ids after ``after`` (keyset order of the database)."""
-    query = select(Article.id).order_by(Article.id).limit(limit)  # type: ignore[arg-type]
+    query = select(col(Article.id)).order_by(col(Article.id)).limit(limit)
     if after is not None:
-        query = query.where(Article.id > after)  # type: ignore[operator]
+        query = query.where(col(Article.id) > after)
     return list(session.execute(query).scalars())
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.db import unit_of_work
 from app.feed import OP_DELETE
@@ -18,11 +18,11 @@ from app.models import Change, utcnow
 
 def purge_tombstones(session: Session, *, older_than: datetime) -> int:
     """Drops delete-changes made before ``older_than`` and raises purged_seq; returns how many."""
-    is_old_delete = (Change.op == OP_DELETE) & (Change.changed_at < older_than)  # type: ignore[arg-type,operator]
-    highest = session.execute(select(func.max(Change.seq)).where(is_old_delete)).scalar_one()
+    is_old_delete = (col(Change.op) == OP_DELETE) & (col(Change.changed_at) < older_than)
+    highest = session.execute(select(func.max(col(Change.seq))).where(is_old_delete)).scalar_one()
     if highest is None:
         return 0
-    dropped = session.execute(delete(Change).where(is_old_delete & (Change.seq <= highest)))  # type: ignore[arg-type,operator]
+    dropped = session.execute(delete(Change).where(is_old_delete & (col(Change.seq) <= highest)))
     session.execute(
         text(
             "UPDATE feed_state SET value = CASE WHEN value < :seq THEN :seq ELSE value END "

@@ -64,7 +64,10 @@ class Origin:
     def __enter__(self) -> "Origin":
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [CORPUS, "serve", "--port", str(self.port)], env=env_for(self.db), stdout=out, stderr=out
+                [CORPUS, "serve", "--port", str(self.port)],
+                env=env_for(self.db),
+                stdout=out,
+                stderr=out,
             )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -107,8 +110,13 @@ def ingested_origin(work: Path, archive: Path) -> tuple[str, float]:
     db.unlink(missing_ok=True)
     upgrade_to_head(url)
     started = time.monotonic()
-    subprocess.run([CORPUS, "ingest", str(archive)], env=env_for(url), check=True,
-                   stdout=subprocess.DEVNULL, stderr=(work / "ingest.log").open("wb"))
+    subprocess.run(
+        [CORPUS, "ingest", str(archive)],
+        env=env_for(url),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=(work / "ingest.log").open("wb"),
+    )
     seconds = time.monotonic() - started
     stamp.write_text(f"{seconds:.1f}")
     return url, seconds
@@ -127,15 +135,20 @@ def part_full(args: argparse.Namespace) -> None:
     mirror_url = fresh_mirror(args.work, "mirror")
     with Origin(origin_url, args.work / "origin.log") as origin:
         started = time.monotonic()
-        done = subprocess.run([CORPUS, "mirror", origin.url], env=env_for(mirror_url),
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [CORPUS, "mirror", origin.url], env=env_for(mirror_url), capture_output=True, text=True
+        )
         mirror_s = time.monotonic() - started
         theirs = origin_digest(origin)
     ours = local_digest(mirror_url)
-    print(f"mirror into an empty SQLite: {mirror_s:.1f} s (exit {done.returncode}); "
-          f"ratio {mirror_s / ingest_s:.2f}x (bar <= 1.5x)")
-    print(f"digest origin {theirs[0][:16]}... ({theirs[1]}), mirror {ours[0][:16]}... ({ours[1]}): "
-          f"{'MATCH' if theirs == ours else 'MISMATCH'}")
+    print(
+        f"mirror into an empty SQLite: {mirror_s:.1f} s (exit {done.returncode}); "
+        f"ratio {mirror_s / ingest_s:.2f}x (bar <= 1.5x)"
+    )
+    print(
+        f"digest origin {theirs[0][:16]}... ({theirs[1]}), mirror {ours[0][:16]}... ({ours[1]}): "
+        f"{'MATCH' if theirs == ours else 'MISMATCH'}"
+    )
     print(done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-2000:])
 
 
@@ -145,45 +158,72 @@ def part_kills(args: argparse.Namespace) -> None:
     rng = random.Random(args.seed)
     with Origin(origin_url, args.work / "origin.log") as origin:
         for n in range(args.kills):
-            process = subprocess.Popen([CORPUS, "mirror", origin.url], env=env_for(mirror_url),
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            process = subprocess.Popen(
+                [CORPUS, "mirror", origin.url],
+                env=env_for(mirror_url),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
             time.sleep(rng.uniform(1.0, args.max_wait))
             finished = process.poll() is not None
             process.send_signal(signal.SIGKILL)
             process.wait()
-            print(f"kill {n + 1}: {'had already finished' if finished else 'killed mid-sync'}; "
-                  f"articles held {local_digest(mirror_url)[1]}")
-        done = subprocess.run([CORPUS, "mirror", origin.url], env=env_for(mirror_url),
-                              capture_output=True, text=True)
+            print(
+                f"kill {n + 1}: {'had already finished' if finished else 'killed mid-sync'}; "
+                f"articles held {local_digest(mirror_url)[1]}"
+            )
+        done = subprocess.run(
+            [CORPUS, "mirror", origin.url], env=env_for(mirror_url), capture_output=True, text=True
+        )
         theirs = origin_digest(origin)
     ours = local_digest(mirror_url)
     print(done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-2000:])
-    print(f"after {args.kills} SIGKILLs: origin {theirs[1]} articles, mirror {ours[1]}; digest "
-          f"{'MATCH' if theirs == ours else 'MISMATCH'}")
+    print(
+        f"after {args.kills} SIGKILLs: origin {theirs[1]} articles, mirror {ours[1]}; digest "
+        f"{'MATCH' if theirs == ours else 'MISMATCH'}"
+    )
 
 
 def part_follow(args: argparse.Namespace) -> None:
     args.work.mkdir(parents=True, exist_ok=True)
-    origin_url, mirror_url = fresh_mirror(args.work, "f-origin"), fresh_mirror(args.work, "f-mirror")
+    origin_url, mirror_url = (
+        fresh_mirror(args.work, "f-origin"),
+        fresh_mirror(args.work, "f-mirror"),
+    )
     upgrade_to_head(origin_url)
     origin_engine, mirror_engine = make_engine(origin_url), make_engine(mirror_url)
     upgrade_to_head(mirror_url)
     with Origin(origin_url, args.work / "f-origin.log") as origin:
-        mirror = subprocess.Popen([CORPUS, "mirror", origin.url, "--follow"], env=env_for(mirror_url),
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        mirror = subprocess.Popen(
+            [CORPUS, "mirror", origin.url, "--follow"],
+            env=env_for(mirror_url),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             time.sleep(3)
             latencies = []
             for n in range(args.changes):
                 article_id = f"bench-{n}"
                 with unit_of_work(origin_engine) as session:
-                    session.add(Article(id=article_id, path=f"content/bench/{n}.md", collection="page",
-                                        content_hash=f"{n:064d}", source_hash=f"{n:064d}"))
-                    record_change(session, article_id=article_id, op=OP_UPSERT, content_hash=f"{n:064d}")
+                    session.add(
+                        Article(
+                            id=article_id,
+                            path=f"content/bench/{n}.md",
+                            collection="page",
+                            content_hash=f"{n:064d}",
+                            source_hash=f"{n:064d}",
+                        )
+                    )
+                    record_change(
+                        session, article_id=article_id, op=OP_UPSERT, content_hash=f"{n:064d}"
+                    )
                 started = time.monotonic()
                 while time.monotonic() - started < 30:
                     with unit_of_work(mirror_engine) as session:
-                        if session.execute(select(Article.id).where(Article.id == article_id)).first():
+                        if session.execute(
+                            select(Article.id).where(Article.id == article_id)
+                        ).first():
                             break
                     time.sleep(0.01)
                 latencies.append(time.monotonic() - started)
@@ -193,8 +233,11 @@ def part_follow(args: argparse.Namespace) -> None:
             mirror.wait()
     latencies.sort()
     p95 = latencies[max(0, int(len(latencies) * 0.95) - 1)]
-    print(f"--follow latency over {len(latencies)} changes: median {statistics.median(latencies):.3f} s, "
-          f"p95 {p95:.3f} s, max {latencies[-1]:.3f} s (bar p95 <= 2 s)")
+    print(
+        f"--follow latency over {len(latencies)} changes: "
+        f"median {statistics.median(latencies):.3f} s, "
+        f"p95 {p95:.3f} s, max {latencies[-1]:.3f} s (bar p95 <= 2 s)"
+    )
 
 
 def part_writers(args: argparse.Namespace) -> None:
@@ -213,8 +256,12 @@ def part_writers(args: argparse.Namespace) -> None:
             while not stop.is_set():
                 with unit_of_work(engine) as session:
                     for _ in range(rng.randint(1, 5)):
-                        record_change(session, article_id=f"w{number}-{written[number]}", op=OP_UPSERT,
-                                      content_hash="0" * 64)
+                        record_change(
+                            session,
+                            article_id=f"w{number}-{written[number]}",
+                            op=OP_UPSERT,
+                            content_hash="0" * 64,
+                        )
                         written[number] += 1
                         time.sleep(rng.random() * 0.003)
             engine.dispose()
@@ -245,15 +292,20 @@ def part_writers(args: argparse.Namespace) -> None:
                         break
         total = sum(written)
         missed = len(set(range(1, total + 1)) - set(seen))
-        print(f"4 writers + 1 reader on PostgreSQL for {args.seconds:.0f} s: {total} changes written, "
-              f"{len(seen)} seen in {polls} polls, {out_of_order} out of order, {missed} missed")
+        print(
+            f"4 writers + 1 reader on PostgreSQL for {args.seconds:.0f} s: "
+            f"{total} changes written, "
+            f"{len(seen)} seen in {polls} polls, {out_of_order} out of order, {missed} missed"
+        )
     finally:
         with psycopg.connect(args.pg, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("part", choices=["full", "kills", "follow", "writers"])
     parser.add_argument("--archive", type=Path, default=ARCHIVE)
     parser.add_argument("--work", type=Path, default=Path("/tmp/corpus-bench-mirror"))
@@ -265,7 +317,9 @@ def main() -> None:
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    {"full": part_full, "kills": part_kills, "follow": part_follow, "writers": part_writers}[args.part](args)
+    {"full": part_full, "kills": part_kills, "follow": part_follow, "writers": part_writers}[
+        args.part
+    ](args)
 
 
 if __name__ == "__main__":

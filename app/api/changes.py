@@ -30,12 +30,21 @@ class ChangePublic(BaseModel):
 
     seq: int = Field(description="Position in the feed: only grows, never reused.", examples=[4211])
     id: str = Field(description="The article's id.", examples=["gnews-2362915"])
-    op: Literal["upsert", "delete"] = Field(description="`upsert` or `delete`.", examples=["upsert"])
-    content_hash: str | None = Field(description="The article's content hash; null for a delete.", examples=["9f2c" + "0" * 60])
-    changed_at: str = Field(description="When the change was made, UTC (ISO 8601).", examples=["2026-11-26T12:00:00Z"])
+    op: Literal["upsert", "delete"] = Field(
+        description="`upsert` or `delete`.", examples=["upsert"]
+    )
+    content_hash: str | None = Field(
+        description="The article's content hash; null for a delete.", examples=["9f2c" + "0" * 60]
+    )
+    changed_at: str = Field(
+        description="When the change was made, UTC (ISO 8601).", examples=["2026-11-26T12:00:00Z"]
+    )
     article: ArticlePublic | None = Field(
         default=None,
-        description="With `include_docs=true`: the whole article, as `GET /articles/{id}` gives it. Absent for a delete.",
+        description=(
+            "With `include_docs=true`: the whole article, as `GET /articles/{id}` gives it. "
+            "Absent for a delete."
+        ),
     )
 
 
@@ -51,14 +60,18 @@ class DigestPublic(BaseModel):
 
     last_seq: int = Field(description="The feed's last seq in the same snapshot.", examples=[4211])
     count: int = Field(description="How many live articles.", examples=[46000])
-    digest: str = Field(description="Hex SHA-256; see the operation's description.", examples=["e3b0" + "0" * 60])
+    digest: str = Field(
+        description="Hex SHA-256; see the operation's description.", examples=["e3b0" + "0" * 60]
+    )
 
 
 def _iso(value: Any) -> str:
     return str(value.isoformat()).replace("+00:00", "Z")
 
 
-def _page_body(engine: Engine, *, since: int, limit: int, include_docs: bool) -> dict[str, Any] | None:
+def _page_body(
+    engine: Engine, *, since: int, limit: int, include_docs: bool
+) -> dict[str, Any] | None:
     """One snapshot read of the feed, as the JSON body; ``None`` when there is nothing new."""
     with snapshot(engine) as session:
         page: FeedPage = read_changes(session, since=since, limit=limit)
@@ -71,8 +84,11 @@ def _page_body(engine: Engine, *, since: int, limit: int, include_docs: bool) ->
     results = []
     for e in page.entries:
         entry: dict[str, Any] = {
-            "seq": e.seq, "id": e.article_id, "op": e.op,
-            "content_hash": e.content_hash, "changed_at": _iso(e.changed_at),
+            "seq": e.seq,
+            "id": e.article_id,
+            "op": e.op,
+            "content_hash": e.content_hash,
+            "changed_at": _iso(e.changed_at),
         }
         if include_docs and e.article_id in docs:
             entry["article"] = docs[e.article_id]
@@ -81,7 +97,9 @@ def _page_body(engine: Engine, *, since: int, limit: int, include_docs: bool) ->
 
 
 def _json(body: dict[str, Any]) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False, separators=(",", ":")), media_type="application/json")
+    return Response(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")), media_type="application/json"
+    )
 
 
 @router.get(
@@ -96,7 +114,9 @@ async def list_changes(
     since: int = Query(0, ge=0, description="Answer changes with a seq above this; 0 for all."),
     limit: int = Query(1000, ge=1, le=10000, description="Most changes in one answer."),
     include_docs: bool = Query(False, description="Put each upserted article in its change."),
-    feed: Literal["normal", "longpoll"] = Query("normal", description="`longpoll` waits for a change."),
+    feed: Literal["normal", "longpoll"] = Query(
+        "normal", description="`longpoll` waits for a change."
+    ),
     timeout: float = Query(30.0, ge=0, le=300, description="Longest wait of a long-poll, seconds."),
 ) -> Response:
     """The newest change of each article changed after `since`, in seq order.
@@ -151,7 +171,12 @@ async def changes_digest(engine: EngineDep) -> DigestPublic:
                 '`{"last_seq", "digest", "count"}`, all from one snapshot. Digest: '
                 + DIGEST_ALGORITHM
             ),
-            "content": {"application/x-ndjson": {"example": '{"id": "gnews-1", "...": "..."}\n{"last_seq": 4211, "digest": "e3b0...", "count": 1}\n'}},
+            "content": {
+                "application/x-ndjson": {
+                    "example": '{"id": "gnews-1", "...": "..."}\n'
+                    '{"last_seq": 4211, "digest": "e3b0...", "count": 1}\n'
+                }
+            },
         }
     },
 )

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.feed import OP_DELETE, OP_UPSERT, record_change
 from app.models import Article, ArticleTag, Byline, CitedLink, Image, Section, Tag, utcnow
@@ -34,7 +34,7 @@ def local_hashes(session: Session, ids: Sequence[str]) -> dict[str, str]:
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         rows = session.execute(
-            select(Article.id, Article.content_hash).where(Article.id.in_(chunk))  # type: ignore[attr-defined]
+            select(col(Article.id), col(Article.content_hash)).where(col(Article.id).in_(chunk))
         )
         out.update({article_id: content_hash for article_id, content_hash in rows})
     return out
@@ -77,19 +77,48 @@ def _part_rows(docs: Sequence[dict[str, Any]]) -> dict[Any, list[dict[str, Any]]
     for doc in docs:
         aid = doc["id"]
         for i, b in enumerate(doc.get("bylines") or []):
-            bylines.append({"article_id": aid, "position": i, "role": b["role"], "name": b["name"],
-                            "role_as_written": b.get("role_as_written")})
+            bylines.append(
+                {
+                    "article_id": aid,
+                    "position": i,
+                    "role": b["role"],
+                    "name": b["name"],
+                    "role_as_written": b.get("role_as_written"),
+                }
+            )
         for s in doc.get("sections") or []:
             # A section's markdown is not published; the mirror keeps its text only.
-            sections.append({"article_id": aid, "index": s["index"], "heading": s.get("heading"),
-                             "markdown": "", "text": s.get("text") or ""})
+            sections.append(
+                {
+                    "article_id": aid,
+                    "index": s["index"],
+                    "heading": s.get("heading"),
+                    "markdown": "",
+                    "text": s.get("text") or "",
+                }
+            )
         for i, c in enumerate(doc.get("links") or []):
-            links.append({"article_id": aid, "position": i, "url": c["url"], "text": c.get("text"),
-                          "section_index": c.get("section_index"),
-                          "is_reference": bool(c.get("is_reference"))})
+            links.append(
+                {
+                    "article_id": aid,
+                    "position": i,
+                    "url": c["url"],
+                    "text": c.get("text"),
+                    "section_index": c.get("section_index"),
+                    "is_reference": bool(c.get("is_reference")),
+                }
+            )
         for i, m in enumerate(doc.get("images") or []):
-            images.append({"article_id": aid, "position": i, "url": m["url"], "alt": m.get("alt"),
-                           "caption": m.get("caption"), "section_index": None})
+            images.append(
+                {
+                    "article_id": aid,
+                    "position": i,
+                    "url": m["url"],
+                    "alt": m.get("alt"),
+                    "caption": m.get("caption"),
+                    "section_index": None,
+                }
+            )
     return {Byline: bylines, Section: sections, CitedLink: links, Image: images}
 
 
@@ -99,12 +128,16 @@ def _tag_ids(session: Session, wanted: set[tuple[str, str]]) -> dict[tuple[str, 
     names = sorted({name for name, _ in wanted})
     for start in range(0, len(names), 500):
         rows = session.execute(
-            select(Tag.id, Tag.name, Tag.kind).where(Tag.name.in_(names[start : start + 500]))  # type: ignore[attr-defined]
+            select(col(Tag.id), col(Tag.name), col(Tag.kind)).where(
+                col(Tag.name).in_(names[start : start + 500])
+            )
         )
-        found.update({(name, kind): tag_id for tag_id, name, kind in rows if (name, kind) in wanted})
+        found.update(
+            {(name, kind): tag_id for tag_id, name, kind in rows if (name, kind) in wanted}
+        )
     for name, kind in sorted(wanted - found.keys()):
         tag_id = session.execute(
-            insert(Tag).values(name=name, kind=kind, article_count=0).returning(Tag.id)  # type: ignore[arg-type]
+            insert(Tag).values(name=name, kind=kind, article_count=0).returning(col(Tag.id))
         ).scalar_one()
         found[(name, kind)] = int(tag_id)
     return found
@@ -114,7 +147,9 @@ def _shift_tag_counts(session: Session, counts: dict[int, int]) -> None:
     for tag_id, delta in counts.items():
         if delta:
             session.execute(
-                update(Tag).where(Tag.id == tag_id).values(article_count=Tag.article_count + delta)  # type: ignore[arg-type,operator]
+                update(Tag)
+                .where(col(Tag.id) == tag_id)
+                .values(article_count=col(Tag.article_count) + delta)
             )
 
 
@@ -128,13 +163,15 @@ def remove_articles(session: Session, ids: Sequence[str], *, unindex: bool = Tru
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         rows = session.execute(
-            select(ArticleTag.tag_id, func.count()).where(ArticleTag.article_id.in_(chunk)).group_by(ArticleTag.tag_id)  # type: ignore[attr-defined]
+            select(col(ArticleTag.tag_id), func.count())
+            .where(col(ArticleTag.article_id).in_(chunk))
+            .group_by(col(ArticleTag.tag_id))
         )
         for tag_id, n in rows:
             counts[tag_id] = counts.get(tag_id, 0) - int(n)
         for model in (ArticleTag, Byline, Section, CitedLink, Image):
-            session.execute(delete(model).where(model.article_id.in_(chunk)))  # type: ignore[attr-defined]
-        session.execute(delete(Article).where(Article.id.in_(chunk)))  # type: ignore[attr-defined]
+            session.execute(delete(model).where(col(model.article_id).in_(chunk)))
+        session.execute(delete(Article).where(col(Article.id).in_(chunk)))
     _shift_tag_counts(session, counts)
 
 
@@ -153,12 +190,16 @@ def write_articles(session: Session, docs: Sequence[dict[str, Any]]) -> None:
     tag_ids = _tag_ids(session, wanted) if wanted else {}
     links = {(d["id"], tag_ids[(t["name"], t["kind"])]) for d in docs for t in d.get("tags") or []}
     if links:
-        session.execute(insert(ArticleTag), [{"article_id": a, "tag_id": t} for a, t in sorted(links)])
+        session.execute(
+            insert(ArticleTag), [{"article_id": a, "tag_id": t} for a, t in sorted(links)]
+        )
     counts: dict[int, int] = {}
     for _, tag_id in links:
         counts[tag_id] = counts.get(tag_id, 0) + 1
     _shift_tag_counts(session, counts)
-    index_articles(session, [SearchDocument(d["id"], d.get("title"), d.get("body_text") or "") for d in docs])
+    index_articles(
+        session, [SearchDocument(d["id"], d.get("title"), d.get("body_text") or "") for d in docs]
+    )
 
 
 def apply_documents(session: Session, docs: Iterable[dict[str, Any]]) -> Applied:

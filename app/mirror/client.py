@@ -1,10 +1,19 @@
 """The HTTP side of a mirror: what it asks of the origin's ``/changes`` and ``/export``."""
 
+import ipaddress
 import json
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
+
+
+def _is_loopback(url: str) -> bool:
+    host = httpx.URL(url).host
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class FeedGone(Exception):
@@ -16,7 +25,9 @@ class OriginClient:
 
     def __init__(self, origin: str, *, timeout: float = 60.0) -> None:
         self.origin = origin.rstrip("/")
-        self.http = httpx.Client(base_url=self.origin, timeout=timeout)
+        # Over loopback, gzip only spends the CPU both ends share; elsewhere it saves bytes.
+        headers = {"Accept-Encoding": "identity"} if _is_loopback(self.origin) else {}
+        self.http = httpx.Client(base_url=self.origin, timeout=timeout, headers=headers)
 
     def close(self) -> None:
         """Closes the connection pool."""
@@ -47,7 +58,9 @@ class OriginClient:
 
     def export(self) -> Iterator[dict[str, Any]]:
         """The origin's ``/export`` one parsed line at a time (the last one is the trailer)."""
-        with self.http.stream("GET", "/export", timeout=httpx.Timeout(60.0, read=300.0)) as response:
+        with self.http.stream(
+            "GET", "/export", timeout=httpx.Timeout(60.0, read=300.0)
+        ) as response:
             response.raise_for_status()
             for line in response.iter_lines():
                 if line:

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.db import unit_of_work
 from app.feed_read import archive_digest, snapshot
@@ -95,17 +95,19 @@ def reconcile(engine: Engine, client: OriginClient, say: Say) -> int:
         raise httpx.ReadError("the export ended without its trailer")
     with unit_of_work(engine) as session:
         written += apply_documents(session, batch).upserted
-        held = session.execute(select(Article.id)).scalars().all()
+        held = session.execute(select(col(Article.id))).scalars().all()
         gone = apply_deletions(session, [i for i in held if i not in seen]).deleted
         _save_position(session, client.origin, int(trailer["last_seq"]))
-    say(f"reconciled with the export: {written} written, {gone} deleted, "
-        f"{len(seen)} articles at seq {trailer['last_seq']}")
+    say(
+        f"reconciled with the export: {written} written, {gone} deleted, "
+        f"{len(seen)} articles at seq {trailer['last_seq']}"
+    )
     return int(trailer["last_seq"])
 
 
 def _local_is_empty(engine: Engine) -> bool:
     with Session(engine) as session:
-        return session.execute(select(Article.id).limit(1)).first() is None
+        return session.execute(select(col(Article.id)).limit(1)).first() is None
 
 
 def catch_up(engine: Engine, client: OriginClient, say: Say, *, since: int) -> int:
@@ -126,8 +128,10 @@ def catch_up(engine: Engine, client: OriginClient, say: Say, *, since: int) -> i
             next_since = int(page["last_seq"])
             pending = pool.submit(client.changes, since=next_since, limit=BATCH)
             done = apply_page(engine, client.origin, page)
-            say(f"seq {next_since}: {done.upserted} written, {done.deleted} deleted, "
-                f"{done.unchanged} unchanged")
+            say(
+                f"seq {next_since}: {done.upserted} written, {done.deleted} deleted, "
+                f"{done.unchanged} unchanged"
+            )
             since = next_since
 
 
@@ -168,7 +172,9 @@ def _backoff(delay: float, error: Exception, say: Say) -> float:
     return min(delay * 2, BACKOFF_CAP_S)
 
 
-def run_mirror(engine: Engine, origin: str, say: Say, *, follow: bool, max_tries: int = 4) -> Verdict:
+def run_mirror(
+    engine: Engine, origin: str, say: Say, *, follow: bool, max_tries: int = 4
+) -> Verdict:
     """Syncs and verifies; with ``follow``, then long-polls the origin until interrupted."""
     client = OriginClient(origin)
     delay, tries = BACKOFF_FIRST_S, 0
@@ -192,8 +198,10 @@ def run_mirror(engine: Engine, origin: str, say: Say, *, follow: bool, max_tries
 
 def _verdict_line(v: Verdict) -> str:
     state = "MATCH" if v.matches else "MISMATCH"
-    return (f"digest {state} at seq {v.last_seq}: origin {v.origin['digest']} "
-            f"({v.origin['count']} articles), local {v.local_digest} ({v.local_count} articles)")
+    return (
+        f"digest {state} at seq {v.last_seq}: origin {v.origin['digest']} "
+        f"({v.origin['count']} articles), local {v.local_digest} ({v.local_count} articles)"
+    )
 
 
 def _follow(engine: Engine, client: OriginClient, say: Say, *, since: int) -> None:

@@ -1,5 +1,6 @@
 """Writing articles and their changes for feed tests, the way a writer would."""
 
+from api.factory import ArticleSpec, add_article
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 
@@ -8,7 +9,6 @@ from app.feed import OP_DELETE, OP_UPSERT, record_change
 from app.models import Article
 from app.queries.articles import get_article
 from app.schemas import content_hash_of
-from api.factory import ArticleSpec, add_article
 
 
 def publish(engine: Engine, *specs: ArticleSpec) -> list[str]:
@@ -19,7 +19,9 @@ def publish(engine: Engine, *specs: ArticleSpec) -> list[str]:
             article_id = add_article(session, spec)
             stored = session.get(Article, article_id)
             assert stored is not None
-            record_change(session, article_id=article_id, op=OP_UPSERT, content_hash=stored.content_hash)
+            record_change(
+                session, article_id=article_id, op=OP_UPSERT, content_hash=stored.content_hash
+            )
             ids.append(article_id)
         return ids
 
@@ -35,7 +37,9 @@ def retitle(engine: Engine, article_id: str, title: str) -> None:
         served = get_article(session, article_id=article_id).model_dump(mode="json")
         article.content_hash = content_hash_of(served)
         session.add(article)
-        record_change(session, article_id=article_id, op=OP_UPSERT, content_hash=article.content_hash)
+        record_change(
+            session, article_id=article_id, op=OP_UPSERT, content_hash=article.content_hash
+        )
 
 
 def withdraw(engine: Engine, article_id: str) -> None:

@@ -24,7 +24,12 @@ def _writer(url: str, number: int, failures: list[BaseException]) -> None:
         for t in range(TRANSACTIONS):
             with unit_of_work(engine) as session:
                 for c in range(CHANGES_PER_TRANSACTION):
-                    record_change(session, article_id=f"w{number}-{t}-{c}", op=OP_UPSERT, content_hash="0" * 64)
+                    record_change(
+                        session,
+                        article_id=f"w{number}-{t}-{c}",
+                        op=OP_UPSERT,
+                        content_hash="0" * 64,
+                    )
                     time.sleep(rng.random() * 0.004)
     except BaseException as exc:  # reported by the test thread
         failures.append(exc)
@@ -32,9 +37,13 @@ def _writer(url: str, number: int, failures: list[BaseException]) -> None:
         engine.dispose()
 
 
-def test_reader_never_sees_a_seq_out_of_order_nor_misses_one(database_url: str, engine: Engine) -> None:
+def test_reader_never_sees_a_seq_out_of_order_nor_misses_one(
+    database_url: str, engine: Engine
+) -> None:
     failures: list[BaseException] = []
-    writers = [threading.Thread(target=_writer, args=(database_url, n, failures)) for n in range(WRITERS)]
+    writers = [
+        threading.Thread(target=_writer, args=(database_url, n, failures)) for n in range(WRITERS)
+    ]
     for w in writers:
         w.start()
     seen: list[int] = []

@@ -3,11 +3,11 @@
 import hashlib
 import json
 
+from api.factory import ArticleSpec
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from api.factory import ArticleSpec
 from app.feed_read import archive_digest, snapshot
 from app.queries.articles import load_articles
 from changes.feedkit import publish, withdraw
@@ -15,13 +15,21 @@ from changes.feedkit import publish, withdraw
 
 def test_digest_of_an_empty_archive_is_the_hash_of_nothing(client: TestClient) -> None:
     assert client.get("/changes/digest").json() == {
-        "last_seq": 0, "count": 0, "digest": hashlib.sha256(b"").hexdigest()
+        "last_seq": 0,
+        "count": 0,
+        "digest": hashlib.sha256(b"").hexdigest(),
     }
 
 
 def test_digest_follows_the_documented_algorithm(client: TestClient, engine: Engine) -> None:
     # Ids chosen so that byte order and a locale's order would differ.
-    ids = publish(engine, ArticleSpec(id="gnews-b"), ArticleSpec(id="gnews-B"), ArticleSpec(id="gnews-a_1"), ArticleSpec(id="gnews-a-2"))
+    ids = publish(
+        engine,
+        ArticleSpec(id="gnews-b"),
+        ArticleSpec(id="gnews-B"),
+        ArticleSpec(id="gnews-a_1"),
+        ArticleSpec(id="gnews-a-2"),
+    )
     withdraw(engine, ids[0])
     with Session(engine) as session:
         live = {a.id: a.content_hash for a in load_articles(session, ids[1:])}
@@ -45,7 +53,10 @@ def test_export_streams_every_article_then_the_trailer(client: TestClient, engin
     *articles, trailer = lines
     assert [a["id"] for a in articles] == sorted(set(ids) - {ids[7]})
     with Session(engine) as session:
-        assert articles[:3] == [a.model_dump(mode="json") for a in load_articles(session, [a["id"] for a in articles[:3]])]
+        assert articles[:3] == [
+            a.model_dump(mode="json")
+            for a in load_articles(session, [a["id"] for a in articles[:3]])
+        ]
     assert trailer == client.get("/changes/digest").json()
     assert trailer["count"] == 449 and trailer["last_seq"] == 451
 

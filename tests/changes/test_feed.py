@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from api.factory import ArticleSpec
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -12,11 +13,12 @@ from app.feed_read import feed_counter
 from app.feed_retention import prune_changes, purge_tombstones
 from app.models import Change, utcnow
 from app.queries.articles import get_article
-from api.factory import ArticleSpec
 from changes.feedkit import publish, retitle, withdraw
 
 
-def test_feed_shows_newest_change_of_each_article_in_seq_order(client: TestClient, engine: Engine) -> None:
+def test_feed_shows_newest_change_of_each_article_in_seq_order(
+    client: TestClient, engine: Engine
+) -> None:
     a, b, c = publish(engine, ArticleSpec(), ArticleSpec(), ArticleSpec())
     retitle(engine, a, "新标题")
     withdraw(engine, b)
@@ -24,7 +26,9 @@ def test_feed_shows_newest_change_of_each_article_in_seq_order(client: TestClien
     body = client.get("/changes").json()
 
     assert [(r["id"], r["op"], r["seq"]) for r in body["results"]] == [
-        (c, "upsert", 3), (a, "upsert", 4), (b, "delete", 5)
+        (c, "upsert", 3),
+        (a, "upsert", 4),
+        (b, "delete", 5),
     ]
     assert body["last_seq"] == 5
     assert body["results"][2]["content_hash"] is None
@@ -32,7 +36,9 @@ def test_feed_shows_newest_change_of_each_article_in_seq_order(client: TestClien
     assert body["results"][0]["changed_at"].endswith("Z")
 
 
-def test_include_docs_gives_the_served_article_and_none_for_a_delete(client: TestClient, engine: Engine) -> None:
+def test_include_docs_gives_the_served_article_and_none_for_a_delete(
+    client: TestClient, engine: Engine
+) -> None:
     a, b = publish(engine, ArticleSpec(tags=[("美国", "meta")]), ArticleSpec())
     withdraw(engine, b)
 
@@ -59,7 +65,9 @@ def test_limit_pages_through_the_feed_without_loss(client: TestClient, engine: E
     assert since == 7
 
 
-def test_since_at_the_end_answers_empty_with_the_same_last_seq(client: TestClient, engine: Engine) -> None:
+def test_since_at_the_end_answers_empty_with_the_same_last_seq(
+    client: TestClient, engine: Engine
+) -> None:
     publish(engine, ArticleSpec())
     assert client.get("/changes", params={"since": 1}).json() == {"results": [], "last_seq": 1}
 
@@ -79,7 +87,9 @@ def test_bad_parameters_are_422_problem(client: TestClient) -> None:
         assert r.headers["content-type"] == "application/problem+json"
 
 
-def test_purge_drops_only_old_tombstones_and_raises_purged_seq(client: TestClient, engine: Engine) -> None:
+def test_purge_drops_only_old_tombstones_and_raises_purged_seq(
+    client: TestClient, engine: Engine
+) -> None:
     a, b, c = publish(engine, ArticleSpec(), ArticleSpec(), ArticleSpec())
     withdraw(engine, a)  # seq 4
     withdraw(engine, b)  # seq 5

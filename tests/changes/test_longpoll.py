@@ -3,19 +3,23 @@
 import threading
 import time
 
+from api.factory import ArticleSpec
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
-from api.factory import ArticleSpec
 from changes.feedkit import publish
 
 
-def test_longpoll_answers_with_the_change_that_arrives_while_waiting(client: TestClient, engine: Engine) -> None:
+def test_longpoll_answers_with_the_change_that_arrives_while_waiting(
+    client: TestClient, engine: Engine
+) -> None:
     publish(engine, ArticleSpec())
     answer: dict[str, object] = {}
 
     def wait() -> None:
-        answer["body"] = client.get("/changes", params={"since": 1, "feed": "longpoll", "timeout": 120}).json()
+        answer["body"] = client.get(
+            "/changes", params={"since": 1, "feed": "longpoll", "timeout": 120}
+        ).json()
 
     waiter = threading.Thread(target=wait)
     waiter.start()

@@ -55,7 +55,9 @@ class Server:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [CORPUS, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                env=_env(self.database_url), stdout=out, stderr=subprocess.STDOUT,
+                env=_env(self.database_url),
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
         wait_for(self._answers, timeout=START_TIMEOUT_S, what=f"{self.url} to answer")
         return self
@@ -88,7 +90,9 @@ class Server:
         return body
 
 
-def start_mirror(origin: str, database_url: str, log: Path, *, follow: bool = False) -> subprocess.Popen[bytes]:
+def start_mirror(
+    origin: str, database_url: str, log: Path, *, follow: bool = False
+) -> subprocess.Popen[bytes]:
     """Starts ``corpus mirror ORIGIN`` into ``database_url``, its output going to ``log``."""
     args = [CORPUS, "mirror", origin] + (["--follow"] if follow else [])
     with log.open("ab") as out:

@@ -1,17 +1,17 @@
 """Applying a page of the origin's feed: the round trip of documents, and failing whole."""
 
 import pytest
+from api.factory import ArticleSpec
+from changes.feedkit import publish
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from api.factory import ArticleSpec
 from app.db import make_engine
 from app.feed_read import archive_digest, snapshot
 from app.mirror.sync import apply_page, mirror_position
 from app.models import Change, MirrorState, Tag
 from app.queries.articles import load_articles
-from changes.feedkit import publish
 
 ORIGIN = "http://origin.test"
 
@@ -33,7 +33,10 @@ def _page(docs: list[dict[str, object]], deletes: list[str], last_seq: int) -> d
         {"seq": n, "id": d["id"], "op": "upsert", "content_hash": d["content_hash"], "article": d}
         for n, d in enumerate(docs, 1)
     ]
-    results += [{"seq": 100 + n, "id": i, "op": "delete", "content_hash": None} for n, i in enumerate(deletes)]
+    results += [
+        {"seq": 100 + n, "id": i, "op": "delete", "content_hash": None}
+        for n, i in enumerate(deletes)
+    ]
     return {"results": results, "last_seq": last_seq}
 
 
@@ -49,8 +52,16 @@ def _state(engine: Engine) -> tuple[object, ...]:
         )
 
 
-def test_applied_documents_read_back_exactly_and_tags_are_counted(origin_engine: Engine, mirror_engine: Engine) -> None:
-    ids = publish(origin_engine, *[ArticleSpec(authors=["水星"], tags=[("美国", "meta"), ("台湾", "entity")]) for _ in range(3)])
+def test_applied_documents_read_back_exactly_and_tags_are_counted(
+    origin_engine: Engine, mirror_engine: Engine
+) -> None:
+    ids = publish(
+        origin_engine,
+        *[
+            ArticleSpec(authors=["水星"], tags=[("美国", "meta"), ("台湾", "entity")])
+            for _ in range(3)
+        ],
+    )
     docs = _documents(origin_engine, ids)
 
     done = apply_page(mirror_engine, ORIGIN, _page(docs, [], 3))
@@ -59,12 +70,18 @@ def test_applied_documents_read_back_exactly_and_tags_are_counted(origin_engine:
     assert _documents(mirror_engine, ids) == docs
     assert mirror_position(mirror_engine, ORIGIN) == 3
     with Session(mirror_engine) as session:
-        assert dict(session.execute(select(Tag.name, Tag.article_count)).all()) == {"美国": 3, "台湾": 3}
+        assert dict(session.execute(select(Tag.name, Tag.article_count)).all()) == {
+            "美国": 3,
+            "台湾": 3,
+        }
 
     again = apply_page(mirror_engine, ORIGIN, _page(docs[1:], [ids[0]], 9))
     assert (again.upserted, again.unchanged, again.deleted) == (0, 2, 1)
     with Session(mirror_engine) as session:
-        assert dict(session.execute(select(Tag.name, Tag.article_count)).all()) == {"美国": 2, "台湾": 2}
+        assert dict(session.execute(select(Tag.name, Tag.article_count)).all()) == {
+            "美国": 2,
+            "台湾": 2,
+        }
         # 3 upserts, then 1 delete: an unchanged document records no change.
         assert session.scalar(select(func.count()).select_from(Change)) == 3
         assert session.scalar(select(func.max(Change.seq))) == 4

@@ -4,14 +4,14 @@ import signal
 from pathlib import Path
 
 import pytest
+from api.factory import ArticleSpec
+from changes.feedkit import publish, retitle, withdraw
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from api.factory import ArticleSpec
 from app.db import make_engine
 from app.models import Article, Change, MirrorState
-from changes.feedkit import publish, retitle, withdraw
 from mirror.conftest import fresh_sqlite
 from mirror.processes import SYNC_TIMEOUT_S, Server, run_mirror, start_mirror, wait_for
 from mirror.test_mirror_sync import assert_same_archive
@@ -38,7 +38,11 @@ def test_mirror_killed_mid_sync_resumes_with_nothing_lost_or_doubled(
     log = tmp_path / "mirror.log"
     try:
         process = start_mirror(origin.url, database_url, log)
-        wait_for(lambda: _position(mirror) > 0 or process.poll() is not None, timeout=SYNC_TIMEOUT_S, what="a first page")
+        wait_for(
+            lambda: _position(mirror) > 0 or process.poll() is not None,
+            timeout=SYNC_TIMEOUT_S,
+            what="a first page",
+        )
         assert process.poll() is None, log.read_text()
         process.send_signal(signal.SIGKILL)
         process.wait()
@@ -73,7 +77,11 @@ def test_follow_keeps_in_step_across_an_origin_restart(
             return article is not None and (title is None or article.title == title)
 
     try:
-        wait_for(lambda: "digest MATCH" in log.read_text() or process.poll() is not None, timeout=SYNC_TIMEOUT_S, what="the first sync")
+        wait_for(
+            lambda: "digest MATCH" in log.read_text() or process.poll() is not None,
+            timeout=SYNC_TIMEOUT_S,
+            what="the first sync",
+        )
         assert process.poll() is None, log.read_text()
         [new] = publish(origin_engine, ArticleSpec())
         wait_for(lambda: holds(new), timeout=60, what="a new article to arrive")
@@ -81,9 +89,15 @@ def test_follow_keeps_in_step_across_an_origin_restart(
         origin.stop()
         retitle(origin_engine, ids[0], "停机时改的")
         withdraw(origin_engine, ids[1])
-        wait_for(lambda: "origin unreachable" in log.read_text(), timeout=60, what="the mirror to notice")
+        wait_for(
+            lambda: "origin unreachable" in log.read_text(), timeout=60, what="the mirror to notice"
+        )
         origin.start()
-        wait_for(lambda: holds(ids[0], "停机时改的") and not holds(ids[1]), timeout=90, what="changes after restart")
+        wait_for(
+            lambda: holds(ids[0], "停机时改的") and not holds(ids[1]),
+            timeout=90,
+            what="changes after restart",
+        )
         assert process.poll() is None, "--follow must outlive the origin's restart"
         assert_same_archive(origin, database_url)
     finally:

@@ -1,20 +1,22 @@
 """A mirror between real processes: full sync, incremental edits, deletions, re-adds."""
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from api.factory import ArticleSpec
+from changes.feedkit import publish, retitle, withdraw
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from api.factory import ArticleSpec
-from app.db import make_engine
+from app.db import make_engine, unit_of_work
 from app.feed_read import archive_digest, export_lines, snapshot
-from app.models import Article, Change, MirrorState
-from changes.feedkit import publish, retitle, withdraw
-from mirror.processes import Server, run_mirror
+from app.feed_retention import prune_changes
+from app.models import Article, Change, MirrorState, utcnow
+from mirror.processes import Server, free_port, run_mirror
 
 pytestmark = pytest.mark.slow
 
@@ -42,7 +44,10 @@ def assert_same_archive(origin: Server, mirror_url: str) -> None:
 def test_full_sync_then_edits_deletions_and_readds_follow(
     origin_url: str, origin_engine: Engine, database_url: str, tmp_path: Path
 ) -> None:
-    ids = publish(origin_engine, *[ArticleSpec(tags=[("美国", "meta"), (f"t{i % 7}", "entity")]) for i in range(600)])
+    ids = publish(
+        origin_engine,
+        *[ArticleSpec(tags=[("美国", "meta"), (f"t{i % 7}", "entity")]) for i in range(600)],
+    )
     origin = Server(origin_url, tmp_path / "origin.log").start()
     log = tmp_path / "mirror.log"
     try:
@@ -79,9 +84,9 @@ def test_full_sync_then_edits_deletions_and_readds_follow(
         origin.stop()
 
 
-def test_an_unreachable_origin_fails_without_touching_the_store(database_url: str, tmp_path: Path) -> None:
-    from mirror.processes import free_port
-
+def test_an_unreachable_origin_fails_without_touching_the_store(
+    database_url: str, tmp_path: Path
+) -> None:
     engine = make_engine(database_url)
     with snapshot(engine) as session:
         before = archive_digest(session)
@@ -93,3 +98,35 @@ def test_an_unreachable_origin_fails_without_touching_the_store(database_url: st
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(MirrorState)) == 0
     engine.dispose()
+
+
+def test_after_a_410_the_mirror_starts_again_and_drops_what_the_origin_lost(
+    origin_url: str, origin_engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    ids = publish(origin_engine, *[ArticleSpec() for _ in range(30)])
+    origin = Server(origin_url, tmp_path / "origin.log").start()
+    log = tmp_path / "mirror.log"
+    try:
+        assert run_mirror(origin.url, database_url, log)[0] == 0
+        # While the mirror is away, two deletions happen and age past the retention...
+        withdraw(origin_engine, ids[0])
+        withdraw(origin_engine, ids[1])
+        retitle(origin_engine, ids[2], "之后改的")
+        with unit_of_work(origin_engine) as session:
+            for change in session.scalars(select(Change).where(Change.op == "delete")):
+                change.changed_at = utcnow() - timedelta(days=45)
+                session.add(change)
+        assert prune_changes(origin_engine, retention_days=30) == 2
+        # ...and the mirror holds an article the origin never had.
+        publish(make_engine(database_url), ArticleSpec(id="page-local-only"))
+
+        code, out = run_mirror(origin.url, database_url, log)
+
+        assert code == 0, out
+        assert "410" in out and "digest MATCH" in out
+        assert_same_archive(origin, database_url)
+        with Session(make_engine(database_url)) as session:
+            assert session.get(Article, "page-local-only") is None
+            assert session.get(Article, ids[0]) is None
+    finally:
+        origin.stop()
