@@ -20,7 +20,7 @@ from sqlmodel import Session, col
 
 from app.config import Settings
 from app.db import small_page_cache, unit_of_work
-from app.errors import NotFound, PayloadTooLarge, Unprocessable
+from app.errors import NotFound, PayloadTooLarge, PreconditionFailed, Unprocessable
 from app.identity import article_id as id_of_path
 from app.ingest.prepare import FailedFile, PreparedArticle, PreparedIndexPage, prepare, source_hash
 from app.ingest.report import IngestReport
@@ -199,14 +199,42 @@ def ingest_upload(
     return UploadReport.model_validate(tally.report.to_dict())
 
 
-def _stored_path(session: Session, article_id: str) -> str | None:
-    found = session.execute(select(col(Article.path)).where(col(Article.id) == article_id))
-    return found.scalar_one_or_none()
+@dataclass(frozen=True, slots=True)
+class Preconditions:
+    """``If-Match`` / ``If-None-Match`` of a write: guards against overwriting another edit.
+
+    An article's ETag is its quoted ``content_hash`` (as ``GET /articles/{id}`` sends it).
+    """
+
+    if_match: str | None = None
+    if_none_match: str | None = None
+
+    def check(self, article_id: str, stored_hash: str | None) -> None:
+        """412 when the stored article is not the one the client said it edits."""
+        if self.if_match is not None:
+            tags = {t.strip() for t in self.if_match.split(",")}
+            current = None if stored_hash is None else f'"{stored_hash}"'
+            if current is None or ("*" not in tags and current not in tags):
+                raise PreconditionFailed(
+                    f"article {article_id!r} is not at the version named in If-Match"
+                    + ("" if current is None else f" (it is at {current})")
+                )
+        if stored_hash is not None and (self.if_none_match or "").strip() == "*":
+            raise PreconditionFailed(f"article {article_id!r} exists (If-None-Match: *)")
 
 
-def _target_path(session: Session, article_id: str, path: str | None) -> str:
+def _stored(session: Session, article_id: str) -> tuple[str, str] | None:
+    """Path and content hash of a stored article, its row locked until the write ends."""
+    found = session.execute(
+        select(col(Article.path), col(Article.content_hash))
+        .where(col(Article.id) == article_id)
+        .with_for_update()
+    ).one_or_none()
+    return None if found is None else (found[0], found[1])
+
+
+def _target_path(article_id: str, stored: str | None, path: str | None) -> str:
     """The path a PUT writes to: the stored one, or the given one for a new id."""
-    stored = _stored_path(session, article_id)
     if stored is not None:
         if path is not None and path != stored:
             raise Unprocessable(
@@ -237,10 +265,13 @@ def replace_article(
     data: bytes,
     settings: Settings,
     token_name: str,
+    preconditions: Preconditions = Preconditions(),
 ) -> ArticleWritten:
     """Replaces (or adds) one article from markdown bytes; 422 and nothing stored if bad."""
     with unit_of_work(engine) as session:
-        target = _target_path(session, article_id, path)
+        stored = _stored(session, article_id)
+        preconditions.check(article_id, None if stored is None else stored[1])
+        target = _target_path(article_id, None if stored is None else stored[0], path)
         prepared = prepare(target, data, source_hash(data))
         if isinstance(prepared, FailedFile):
             raise Unprocessable(prepared.reason)
@@ -258,9 +289,18 @@ def replace_article(
     )
 
 
-def delete_article(engine: Engine, *, article_id: str, token_name: str) -> None:
+def delete_article(
+    engine: Engine,
+    *,
+    article_id: str,
+    token_name: str,
+    preconditions: Preconditions = Preconditions(),
+) -> None:
     """Deletes one article with a ``delete`` change; 404 when there is no such article."""
     with unit_of_work(engine) as session:
-        if not ArticleStore(session).delete(session, [article_id]):
+        stored = _stored(session, article_id)
+        if stored is None:
             raise NotFound(f"no article with id {article_id!r}")
+        preconditions.check(article_id, stored[1])
+        ArticleStore(session).delete(session, [article_id])
         mark_used(session, token_name)

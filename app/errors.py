@@ -48,6 +48,10 @@ class Gone(ProblemError):
     status, title, type_slug = 410, "Gone", "gone"
 
 
+class PreconditionFailed(ProblemError):
+    status, title, type_slug = 412, "Precondition Failed", "precondition-failed"
+
+
 class PayloadTooLarge(ProblemError):
     status, title, type_slug = 413, "Payload Too Large", "payload-too-large"
 

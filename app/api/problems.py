@@ -61,6 +61,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         403: "The token lacks the needed scope.",
         404: "No such resource.",
         410: "Gone: the requested history is no longer retained.",
+        412: "Precondition Failed: If-Match or If-None-Match did not hold.",
         413: "The request body is too large.",
         415: "Unsupported media type.",
         422: "A parameter or the body failed validation.",

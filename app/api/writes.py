@@ -6,9 +6,9 @@ The routes stay thin: they stream the body in (``app.uploads``), then hand it to
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 
 from app.api.articles import ArticleId
@@ -17,6 +17,7 @@ from app.api.deps import EngineDep, SettingsDep
 from app.api.problems import PROBLEM_MEDIA_TYPE, problem_responses
 from app.article_writes import (
     ArticleWritten,
+    Preconditions,
     UploadReport,
     delete_article,
     ingest_upload,
@@ -27,6 +28,7 @@ from app.errors import (
     Forbidden,
     NotFound,
     PayloadTooLarge,
+    PreconditionFailed,
     ProblemError,
     Unauthorized,
     Unprocessable,
@@ -36,6 +38,14 @@ from app.uploads import receive_markdown, receive_upload
 
 router = APIRouter(tags=["writes"])
 
+IfMatch = Annotated[
+    str | None,
+    Header(
+        description="The ETag of the version you edit (GET /articles/{id}); 412 if it changed.",
+        examples=['"9f2c' + "0" * 60 + '"'],
+    ),
+]
+
 # What each error of the write routes says, shown as the OpenAPI example of its status.
 _PROBLEM_EXAMPLES: dict[type[ProblemError], str] = {
     BadRequest: "the multipart body ended before its closing boundary",
@@ -43,6 +53,7 @@ _PROBLEM_EXAMPLES: dict[type[ProblemError], str] = {
     Forbidden: "the token 'reader' lacks the 'write' scope",
     NotFound: "no article with id 'gnews-1'",
     PayloadTooLarge: "the body is over the limit of 209715200 bytes",
+    PreconditionFailed: "article 'gnews-1' is not at the version named in If-Match",
     UnsupportedMediaType: "send multipart/form-data with `file` parts, not application/json",
     Unprocessable: (
         "1 bad file(s), nothing was stored: content/gnews/1.md: not UTF-8 (byte 0xb4 at offset 0)"
@@ -145,7 +156,7 @@ async def upload_articles(
     response_model=ArticleWritten,
     responses={
         201: {"description": "The article was new and has been added.", "model": ArticleWritten},
-        **_problems(401, 403, 413, 415, 422),
+        **_problems(401, 403, 412, 413, 415, 422),
     },
     openapi_extra=_MARKDOWN_BODY,
 )
@@ -164,8 +175,17 @@ async def put_article(
         ),
         examples=["content/gnews/2362915.md"],
     ),
+    if_match: IfMatch = None,
+    if_none_match: str | None = Header(
+        default=None,
+        description="`*`: only add the article, never replace one (412 if it exists).",
+        examples=["*"],
+    ),
 ) -> ArticleWritten:
-    """Replaces one article with the markdown body (200), or adds it when the id is new (201)."""
+    """Replaces one article with the markdown body (200), or adds it when the id is new (201).
+
+    Send the article's ETag in `If-Match` to be sure no one changed it since you read it.
+    """
     data = await receive_markdown(request, limit=settings.max_file_bytes)
     written = await run_in_threadpool(
         replace_article,
@@ -175,10 +195,12 @@ async def put_article(
         data=data,
         settings=settings,
         token_name=token.name,
+        preconditions=Preconditions(if_match, if_none_match),
     )
     if written.result == "added":
         response.status_code = 201
     response.headers["Location"] = f"/articles/{written.id}"
+    response.headers["ETag"] = f'"{written.content_hash}"'
     return written
 
 
@@ -187,9 +209,13 @@ async def put_article(
     summary="Delete an article",
     status_code=204,
     response_class=Response,
-    responses=_problems(401, 403, 404),
+    responses=_problems(401, 403, 404, 412),
 )
-def remove_article(id: ArticleId, token: WriteToken, engine: EngineDep) -> Response:
+def remove_article(
+    id: ArticleId, token: WriteToken, engine: EngineDep, if_match: IfMatch = None
+) -> Response:
     """Deletes one article; mirrors see a `delete` change."""
-    delete_article(engine, article_id=id, token_name=token.name)
+    delete_article(
+        engine, article_id=id, token_name=token.name, preconditions=Preconditions(if_match)
+    )
     return Response(status_code=204)

@@ -116,3 +116,53 @@ def test_delete_of_an_unknown_id_is_404_and_changes_nothing(
     assert r.status_code == 404
     assert r.headers["content-type"] == "application/problem+json"
     assert snapshot() == before
+
+
+def test_put_with_the_current_etag_succeeds_and_a_stale_one_is_412(
+    client: TestClient, auth: dict[str, str], seeded: list[str], snapshot: Callable[[], Any]
+) -> None:
+    etag = client.get("/articles/gnews-101").headers["etag"]
+    first = article_bytes(101, body="编辑甲的修改。")
+    r = client.put(
+        "/articles/gnews-101", headers={**auth, **MARKDOWN, "If-Match": etag}, content=first
+    )
+    assert r.status_code == 200, r.text
+    assert r.headers["etag"] == client.get("/articles/gnews-101").headers["etag"] != etag
+
+    before = snapshot()
+    second = article_bytes(101, body="编辑乙基于旧版本的修改。")
+    r = client.put(
+        "/articles/gnews-101", headers={**auth, **MARKDOWN, "If-Match": etag}, content=second
+    )
+    assert r.status_code == 412
+    assert r.headers["content-type"] == "application/problem+json"
+    assert snapshot() == before
+
+
+def test_put_with_if_none_match_star_only_adds(
+    client: TestClient, auth: dict[str, str], seeded: list[str], snapshot: Callable[[], Any]
+) -> None:
+    before = snapshot()
+    headers = {**auth, **MARKDOWN, "If-None-Match": "*"}
+    r = client.put("/articles/gnews-101", headers=headers, content=article_bytes(101, body="新"))
+    assert r.status_code == 412
+    assert snapshot() == before
+    r = client.put(
+        "/articles/gnews-777",
+        params={"path": gnews_path(777)},
+        headers=headers,
+        content=article_bytes(777),
+    )
+    assert r.status_code == 201, r.text
+
+
+def test_delete_with_a_stale_etag_is_412(
+    client: TestClient, auth: dict[str, str], seeded: list[str], snapshot: Callable[[], Any]
+) -> None:
+    before = snapshot()
+    r = client.delete("/articles/gnews-102", headers={**auth, "If-Match": '"' + "0" * 64 + '"'})
+    assert r.status_code == 412
+    assert snapshot() == before
+    etag = client.get("/articles/gnews-102").headers["etag"]
+    r = client.delete("/articles/gnews-102", headers={**auth, "If-Match": etag})
+    assert r.status_code == 204
