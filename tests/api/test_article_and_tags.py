@@ -143,3 +143,15 @@ def test_a_page_of_20_costs_a_fixed_number_of_queries(client: TestClient, archiv
     assert len(small.json()["items"]) == 2 and len(large.json()["items"]) == 20
     # the articles (two segments at most) and their tags: no query per article
     assert n_small == n_large <= 3
+
+
+def test_link_of_a_tag_page_is_percent_encoded_and_followable(
+    client: TestClient, archive: Archive
+) -> None:
+    r = client.get("/tags/美国/articles", params={"limit": 2})
+    link = r.headers["link"]
+    assert link.startswith("</tags/%E7%BE%8E%E5%9B%BD/articles?") and link.endswith('rel="next"')
+    following = client.get(link[1 : link.index(">")])
+    assert following.status_code == 200
+    expected = archive.expected(keep=lambda s: any(n == "美国" for n, _ in s.tags))
+    assert [i["id"] for i in following.json()["items"]] == expected[2:4]
