@@ -90,8 +90,8 @@ def status_kb(pid: int, field: str) -> int:
 def multipart_stream(archive: Path, boundary: str) -> tuple[Iterator[bytes], int]:
     """The multipart body of one file part, read from disk in 1 MiB pieces, and its length."""
     head = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
-        f"filename=\"{archive.name}\"\r\nContent-Type: application/gzip\r\n\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="{archive.name}"\r\nContent-Type: application/gzip\r\n\r\n'
     ).encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
 
@@ -151,14 +151,23 @@ def main() -> None:
         archive = work / "articles.tar.gz"
         started = time.perf_counter()
         build_archive(archive, args.articles, args.archive_mb)
-        print(f"archive: {archive.stat().st_size / 1e6:.1f} MB, {args.articles} articles, "
-              f"built in {time.perf_counter() - started:.1f} s")
+        print(
+            f"archive: {archive.stat().st_size / 1e6:.1f} MB, {args.articles} articles, "
+            f"built in {time.perf_counter() - started:.1f} s"
+        )
 
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{work / 'bench.db'}",
-               "CORPUS_UPLOAD_TEMP_DIR": str(work), "CORPUS_LOG_LEVEL": "WARNING"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{work / 'bench.db'}",
+            "CORPUS_UPLOAD_TEMP_DIR": str(work),
+            "CORPUS_LOG_LEVEL": "WARNING",
+        }
         created = subprocess.run(
             [str(VENV_BIN / "corpus"), "token", "create", "--name", "bench"],
-            env=env, check=True, capture_output=True, text=True,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         token = created.stdout.strip().splitlines()[0]
 
@@ -166,7 +175,9 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
             [str(VENV_BIN / "corpus"), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_ready(base, server)
         httpx.get(f"{base}/articles", timeout=10)  # warm the routes before the baseline
@@ -192,7 +203,8 @@ def main() -> None:
         upload_s = time.perf_counter() - started
         sampler.stop.set()
         sampler.join()
-        peak_kb = max(status_kb(server.pid, "VmHWM"), sampler.peak_kb)
+        hwm_kb = status_kb(server.pid, "VmHWM")  # read now: later requests raise it too
+        peak_kb = max(hwm_kb, sampler.peak_kb)
         if response.status_code != 200:
             raise SystemExit(f"upload answered {response.status_code}: {response.text[:500]}")
         counts = response.json()["counts"]
@@ -202,9 +214,11 @@ def main() -> None:
         print(f"upload: {length / 1e6:.1f} MB body, answered 200 in {upload_s:.1f} s")
         print(f"report counts: {json.dumps(counts)}")
         print(f"stored: {digest['count']} articles, last_seq {digest['last_seq']}")
-        print(f"server RSS: baseline {baseline_kb / 1024:.1f} MB, peak {peak_kb / 1024:.1f} MB "
-              f"(VmHWM {status_kb(server.pid, 'VmHWM') / 1024:.1f} MB, sampled VmRSS "
-              f"{sampler.peak_kb / 1024:.1f} MB)")
+        print(
+            f"server RSS: baseline {baseline_kb / 1024:.1f} MB, peak {peak_kb / 1024:.1f} MB "
+            f"(VmHWM {hwm_kb / 1024:.1f} MB, sampled VmRSS "
+            f"{sampler.peak_kb / 1024:.1f} MB)"
+        )
         verdict = "PASS" if growth_mb <= BAR_MB else "FAIL"
         print(f"peak growth: {growth_mb:.1f} MB (bar <= {BAR_MB} MB): {verdict}")
     finally:
