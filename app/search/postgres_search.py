@@ -6,7 +6,7 @@ from sqlalchemy import Integer, String, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.selectable import Subquery
 
-from app.search.postgres_index import BODY, TITLE, lexeme_literal
+from app.search.postgres_index import TITLE, lexeme_literal
 from app.search.query import Term
 from app.search.sqlite_search import SCORE_SCALE, TITLE_TIER
 
@@ -46,7 +46,6 @@ def hits(terms: Sequence[Term]) -> Subquery:
         f") * {SCORE_SCALE} AS numeric)) AS BIGINT) AS score "
         "FROM article_search_chunk "
         f"WHERE article_id IN ({matched}) AND tokens @@ CAST(:any AS tsquery) "
-        f"AND field IN ({TITLE}, {BODY}) "
         "GROUP BY article_id"
     ).bindparams(every=every, any=any_, **params)
     return statement.columns(article_id=String, score=Integer).subquery("hits")
