@@ -117,7 +117,7 @@ class _Walker:
         start = len(self.links), len(self.images)
         text = self._render(inline, line)
         if heading:
-            title = collapse_whitespace(text)
+            title = collapse_whitespace(text.replace("**", ""))
             raw = self.lines[line] if line < len(self.lines) else ""
             if self._opens_section(heading, title, raw):
                 self._open_section(line, title, *start)
@@ -158,21 +158,20 @@ class _Walker:
         if inline.children is None:
             return self._render_plain(inline.content, line)
         out: list[str] = []
+        # Runs of text tokens are joined before bare URLs are looked for: markdown-it splits
+        # text at every mark character, and URLs hold _ ! & and *.
+        run: list[str] = []
         anchor: list[str] | None = None
         href = ""
         images_in_anchor = 0
         for child in inline.children or []:
             kind = child.type
             if kind == "text" or kind == "text_special" or kind == "code_inline":
-                piece = child.content
-                if anchor is not None:
-                    anchor.append(piece)
-                    continue
-                if "://" in piece and kind == "text":
-                    piece = self._bare_urls(piece, line)
-                self._caption_text(piece)
-                out.append(piece)
-            elif kind == "softbreak" or kind == "hardbreak":
+                (run if anchor is None else anchor).append(child.content)
+                continue
+            if run:
+                self._text_run(run, out, line)
+            if kind == "softbreak" or kind == "hardbreak":
                 line += 1
                 if anchor is not None:  # a link text broken over two lines reads as one
                     self._reach(line)
@@ -197,8 +196,18 @@ class _Walker:
                 anchor = None
             elif kind == "image":
                 self._image(child)
+        if run:
+            self._text_run(run, out, line)
         self._end_line()
         return "".join(out)
+
+    def _text_run(self, run: list[str], out: list[str], line: int) -> None:
+        piece = "".join(run)
+        run.clear()
+        if "://" in piece:
+            piece = self._bare_urls(piece, line)
+        self._caption_text(piece)
+        out.append(piece)
 
     def _render_plain(self, content: str, line: int) -> str:
         out: list[str] = []

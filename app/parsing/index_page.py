@@ -44,7 +44,7 @@ _MONTHS = {
 }
 # An index page lists at least this many articles; an article may link one or two others.
 _MIN_ENTRIES = 3
-_MIN_SHARE = 0.2
+_MIN_SHARE = 0.1
 
 
 def _target(page: str, href: str) -> str | None:
