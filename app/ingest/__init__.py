@@ -2,10 +2,10 @@
 
 ``ingest(engine, source, ...)`` is the whole run with its own transactions. The upload
 endpoint, which owns one transaction for a whole upload, can use the parts instead:
-``Reader`` (sources) -> ``prepare`` -> ``ArticleStore.write`` / ``ArticleStore.delete``.
+``Reader`` (sources) -> ``prepare.prepare`` -> ``ArticleStore.write`` / ``ArticleStore.delete``.
 """
 
-from app.ingest.prepare import FailedFile, PreparedArticle, PreparedIndexPage, prepare, source_hash
+from app.ingest.prepare import FailedFile, PreparedArticle, PreparedIndexPage
 from app.ingest.report import IngestReport
 from app.ingest.run import IngestProgress, IngestSource, ingest
 from app.ingest.sources import Reader, SourceError, SourceFile, UploadedFile
@@ -25,6 +25,4 @@ __all__ = [
     "StoreOutcome",
     "UploadedFile",
     "ingest",
-    "prepare",
-    "source_hash",
 ]
