@@ -12,19 +12,19 @@ from app.main import create_app
 from writes.articles import article_bytes, gnews_path, multipart_body, tar_archive
 
 
-def _call_and_hang_up(
-    app: Any, headers: list[tuple[bytes, bytes]], chunks: list[bytes]
-) -> list[dict[str, Any]]:
-    """Sends ``chunks`` of a body through the ASGI app, then a disconnect; returns what it sent."""
-    incoming: list[dict[str, Any]] = [
-        {"type": "http.request", "body": chunk, "more_body": True} for chunk in chunks
-    ]
-    incoming.append({"type": "http.disconnect"})
+def _post(
+    app: Any, headers: list[tuple[bytes, bytes]], messages: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], int]:
+    """POSTs to /articles through the ASGI app, handing out ``messages`` as the body.
+
+    Returns what the app sent, and how many messages it never asked for.
+    """
+    pending = list(messages)
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
-        if incoming:
-            return incoming.pop(0)
+        if pending:
+            return pending.pop(0)
         await asyncio.sleep(3600)  # a real server never sends anything after a disconnect
         raise AssertionError("unreachable")
 
@@ -46,7 +46,13 @@ def _call_and_hang_up(
         "server": ("testserver", 80),
     }
     asyncio.run(app(scope, receive, send))
-    return sent
+    return sent, len(pending)
+
+
+def _pieces(*chunks: bytes, last: bool) -> list[dict[str, Any]]:
+    messages = [{"type": "http.request", "body": c, "more_body": True} for c in chunks]
+    messages[-1]["more_body"] = not last
+    return messages
 
 
 def test_a_request_cut_off_halfway_stores_nothing(
@@ -73,7 +79,8 @@ def test_a_request_cut_off_halfway_stores_nothing(
     ]
     app = create_app(Settings(database_url=database_url, upload_temp_dir=str(upload_dir)))
     try:
-        sent = _call_and_hang_up(app, headers, [body[:1000], body[1000:half]])
+        messages = [*_pieces(body[:1000], body[1000:half], last=False), {"type": "http.disconnect"}]
+        sent, _unread = _post(app, headers, messages)
     finally:
         app.state.engine.dispose()
     start = next(m for m in sent if m["type"] == "http.response.start")
@@ -82,3 +89,25 @@ def test_a_request_cut_off_halfway_stores_nothing(
     assert b"went away" in answer
     assert snapshot() == before
     assert list(upload_dir.iterdir()) == []  # the parts already on disk were removed
+
+
+def test_an_upload_without_a_token_is_refused_before_its_body_is_read(
+    database_url: str, client: TestClient, snapshot: Callable[[], Any]
+) -> None:
+    before = snapshot()
+    body, ctype = multipart_body([("file", gnews_path(1), article_bytes(1))])
+    chunks = [body[:100], body[100:]]
+    headers = [
+        (b"host", b"testserver"),
+        (b"content-type", ctype.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
+    app = create_app(Settings(database_url=database_url))
+    try:
+        sent, unread = _post(app, headers, _pieces(*chunks, last=True))
+    finally:
+        app.state.engine.dispose()
+    start = next(m for m in sent if m["type"] == "http.response.start")
+    assert start["status"] == 401
+    assert unread == len(chunks)  # not one piece of the body was taken in
+    assert snapshot() == before
