@@ -131,7 +131,9 @@ def _upload_name(received: ReceivedFile, upload: Upload) -> str:
         if len(upload.files) != 1 or received.is_archive:
             raise Unprocessable(f"a `{PATH_FIELD}` field goes with a single markdown file only")
         return path
-    return received.filename or ""
+    if not received.filename:
+        raise Unprocessable(f"a file part without a file name needs a `{PATH_FIELD}` field")
+    return received.filename
 
 
 def _uploaded_files(

@@ -273,6 +273,16 @@ def test_a_file_without_a_corpus_path_is_422(
     assert snapshot() == before
 
 
+def test_a_file_part_without_a_name_or_path_is_422(
+    client: TestClient, auth: dict[str, str], snapshot: Callable[[], Any]
+) -> None:
+    before = snapshot()
+    body, ctype = multipart_body([("file", None, article_bytes(1))])
+    r = client.post("/articles", headers={**auth, "Content-Type": ctype}, content=body)
+    assert "needs a `path` field" in _problem(r, 422)["detail"]
+    assert snapshot() == before
+
+
 def test_a_path_field_with_several_files_is_422(
     client: TestClient, auth: dict[str, str], snapshot: Callable[[], Any]
 ) -> None:

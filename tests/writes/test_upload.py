@@ -11,6 +11,7 @@ from app.models import ApiToken
 from writes.articles import (
     article_bytes,
     gnews_path,
+    multipart_body,
     tar_archive,
     zip_archive,
 )
@@ -133,3 +134,14 @@ def test_an_archive_made_from_the_repository_folder_keeps_corpus_paths(
     r = client.post("/articles", headers=auth, files={"file": (archive_name, data)})
     assert r.status_code == 200, r.text
     assert client.get("/articles/gnews-11").json()["path"] == gnews_path(11)
+
+
+def test_a_file_part_without_a_name_takes_the_path_field(
+    client: TestClient, auth: dict[str, str]
+) -> None:
+    body, ctype = multipart_body(
+        [("path", None, b"content/gnews/12.md"), ("file", None, article_bytes(12))]
+    )
+    r = client.post("/articles", headers={**auth, "Content-Type": ctype}, content=body)
+    assert r.status_code == 200, r.text
+    assert r.json()["added"] == ["gnews-12"]
