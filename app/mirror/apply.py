@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import Session, col
 
-from app.feed import OP_DELETE, OP_UPSERT, record_change
+from app.feed import OP_DELETE, OP_UPSERT, record_changes
 from app.models import Article, ArticleTag, Byline, CitedLink, Image, Section, Tag, utcnow
 from app.search.indexer import SearchDocument, index_articles, unindex_articles
 
@@ -208,8 +208,7 @@ def apply_documents(session: Session, docs: Iterable[dict[str, Any]]) -> Applied
     held = local_hashes(session, [d["id"] for d in docs])
     changed = [d for d in docs if held.get(d["id"]) != d["content_hash"]]
     write_articles(session, changed)
-    for doc in changed:
-        record_change(session, article_id=doc["id"], op=OP_UPSERT, content_hash=doc["content_hash"])
+    record_changes(session, [(d["id"], OP_UPSERT, d["content_hash"]) for d in changed])
     return Applied(upserted=len(changed), unchanged=len(docs) - len(changed))
 
 
@@ -218,6 +217,5 @@ def apply_deletions(session: Session, ids: Iterable[str]) -> Applied:
     wanted = list(dict.fromkeys(ids))
     present = list(local_hashes(session, wanted))
     remove_articles(session, present)
-    for article_id in present:
-        record_change(session, article_id=article_id, op=OP_DELETE, content_hash=None)
+    record_changes(session, [(article_id, OP_DELETE, None) for article_id in present])
     return Applied(deleted=len(present))

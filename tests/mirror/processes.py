@@ -23,7 +23,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _env(database_url: str) -> dict[str, str]:
+def env_for(database_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env["DATABASE_URL"] = database_url
     env["CORPUS_LOG_LEVEL"] = "WARNING"
@@ -55,7 +55,7 @@ class Server:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [CORPUS, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                env=_env(self.database_url),
+                env=env_for(self.database_url),
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
@@ -96,7 +96,9 @@ def start_mirror(
     """Starts ``corpus mirror ORIGIN`` into ``database_url``, its output going to ``log``."""
     args = [CORPUS, "mirror", origin] + (["--follow"] if follow else [])
     with log.open("ab") as out:
-        return subprocess.Popen(args, env=_env(database_url), stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            args, env=env_for(database_url), stdout=out, stderr=subprocess.STDOUT
+        )
 
 
 def run_mirror(origin: str, database_url: str, log: Path) -> tuple[int, str]:
