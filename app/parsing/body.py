@@ -99,9 +99,8 @@ class _Walker:
         for i, tok in enumerate(tokens):
             kind = tok.type
             if kind == "inline":
-                opener = tokens[i - 1]
-                line = opener.map[0] if opener.map else 0
-                self._block(opener, tok, line)
+                line = tok.map[0] if tok.map else 0
+                self._block(tokens[i - 1], tok, line)
             elif kind in ("fence", "code_block"):
                 self._end_caption()
                 self.awaiting_caption = None

@@ -62,16 +62,18 @@ _BLOCK_START = re.compile(r"[ \t]*(?:[#>*+\-_~`]|\d{1,9}[.)])")
 _FENCE = re.compile(r"^[ \t]*(?:```|~~~)", re.M)
 
 
+# The opening and closing tokens of a plain paragraph say nothing but "paragraph": one pair
+# serves them all (the line numbers are on the inline token, as markdown-it puts them).
+_PARAGRAPH_OPEN = Token("paragraph_open", "p", 1, block=True)
+_PARAGRAPH_CLOSE = Token("paragraph_close", "p", -1, block=True)
+
+
 def _paragraph(lines: list[str], start: int, end: int) -> list[Token]:
     """The tokens markdown-it gives a run of plain lines: one paragraph."""
-    where = [start, end]
-    inline = Token("inline", "", 0, map=where, content="\n".join(lines[start:end]).strip())
+    content = "\n".join(lines[start:end]).strip()
+    inline = Token("inline", "", 0, map=[start, end], content=content)
     _fill_inline(MARKDOWN, {}, inline)
-    return [
-        Token("paragraph_open", "p", 1, map=where, block=True),
-        inline,
-        Token("paragraph_close", "p", -1, block=True),
-    ]
+    return [_PARAGRAPH_OPEN, inline, _PARAGRAPH_CLOSE]
 
 
 def _parse_segment(lines: list[str], start: int, end: int) -> list[Token]:
