@@ -37,6 +37,28 @@ def norm(text: str | None) -> str:
     return _SPACE.sub(" ", strip_entity_markup(html.unescape(text or ""))).strip()
 
 
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u2060"), None)
+_QUOTES = str.maketrans({"'": '"', "‘": '"', "’": '"', "“": '"', "”": '"'})
+
+
+def title_difference(ours: str, theirs: str) -> str:
+    """Why two titles differ, as a category for the report."""
+    if not ours:
+        return "no title in the file"
+    if ours == theirs.translate(_INVISIBLE).strip():
+        return "index title carries invisible characters"
+    if ours.translate(_QUOTES) == theirs.translate(_QUOTES):
+        return "quote marks differ"
+    if theirs.endswith("\\n") and ours == theirs[:-2].strip():
+        return "index title ends in a literal \\n"
+    squeezed_ours, squeezed_theirs = ours.replace(" ", ""), theirs.replace(" ", "")
+    if squeezed_ours in squeezed_theirs:
+        return "index title adds words around the file's"
+    if squeezed_theirs in squeezed_ours:
+        return "index title is part of the file's"
+    return "different wording"
+
+
 def read_archive(path: Path) -> list[tuple[str, bytes]]:
     """Every regular file of the archive, in archive order."""
     files = []
@@ -100,7 +122,8 @@ def compare(
             if norm(article.title) == norm(want["title"]):
                 title_ok += 1
             else:
-                problems[f"title/{article.collection}"].append(
+                why = title_difference(norm(article.title), norm(want["title"]))
+                problems[f"title/{why}"].append(
                     f"{path}: {norm(article.title)!r} != {norm(want['title'])!r}"
                 )
         elif want.get("title") and (article.title_source == "body" or article.title == GENERIC):
@@ -108,7 +131,10 @@ def compare(
             if norm(article.title) == norm(want["title"]):
                 body_ok += 1
             else:
-                problems["body-title"].append(f"{path}: {article.title!r} != {want['title']!r}")
+                why = title_difference(norm(article.title), norm(want["title"]))
+                problems[f"body-derived title/{why}"].append(
+                    f"{path}: {article.title!r} != {want['title']!r}"
+                )
         wanted_time = want.get("published_at") or want.get("published_date")
         if wanted_time:
             date_n += 1
