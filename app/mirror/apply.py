@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlmodel import Session, col
 
 from app.feed import OP_DELETE, OP_UPSERT, record_changes
@@ -122,34 +122,50 @@ def _part_rows(docs: Sequence[dict[str, Any]]) -> dict[Any, list[dict[str, Any]]
     return {Byline: bylines, Section: sections, CitedLink: links, Image: images}
 
 
+def _table(model: Any) -> Table:
+    table: Table = model.__table__
+    return table
+
+
 def _tag_ids(session: Session, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
     """Ids of the (name, kind) tags wanted, creating those that do not exist yet."""
-    found: dict[tuple[str, str], int] = {}
-    names = sorted({name for name, _ in wanted})
-    for start in range(0, len(names), 500):
-        rows = session.execute(
-            select(col(Tag.id), col(Tag.name), col(Tag.kind)).where(
-                col(Tag.name).in_(names[start : start + 500])
+    tag = _table(Tag)
+
+    def lookup() -> dict[tuple[str, str], int]:
+        found: dict[tuple[str, str], int] = {}
+        names = sorted({name for name, _ in wanted})
+        for start in range(0, len(names), 500):
+            rows = session.execute(
+                select(tag.c.id, tag.c.name, tag.c.kind).where(
+                    tag.c.name.in_(names[start : start + 500])
+                )
             )
+            found.update({(n, k): int(i) for i, n, k in rows if (n, k) in wanted})
+        return found
+
+    found = lookup()
+    missing = sorted(wanted - found.keys())
+    if missing:
+        session.execute(
+            insert(tag), [{"name": n, "kind": k, "article_count": 0} for n, k in missing]
         )
-        found.update(
-            {(name, kind): tag_id for tag_id, name, kind in rows if (name, kind) in wanted}
-        )
-    for name, kind in sorted(wanted - found.keys()):
-        tag_id = session.execute(
-            insert(Tag).values(name=name, kind=kind, article_count=0).returning(col(Tag.id))
-        ).scalar_one()
-        found[(name, kind)] = int(tag_id)
+        found = lookup()
     return found
 
 
 def _shift_tag_counts(session: Session, counts: dict[int, int]) -> None:
+    # One UPDATE per distinct delta: a batch touches thousands of tags but few deltas.
+    tag = _table(Tag)
+    by_delta: dict[int, list[int]] = {}
     for tag_id, delta in counts.items():
         if delta:
+            by_delta.setdefault(delta, []).append(tag_id)
+    for delta, ids in by_delta.items():
+        for start in range(0, len(ids), 500):
             session.execute(
-                update(Tag)
-                .where(col(Tag.id) == tag_id)
-                .values(article_count=col(Tag.article_count) + delta)
+                update(tag)
+                .where(tag.c.id.in_(ids[start : start + 500]))
+                .values(article_count=tag.c.article_count + delta)
             )
 
 
@@ -170,8 +186,10 @@ def remove_articles(session: Session, ids: Sequence[str], *, unindex: bool = Tru
         for tag_id, n in rows:
             counts[tag_id] = counts.get(tag_id, 0) - int(n)
         for model in (ArticleTag, Byline, Section, CitedLink, Image):
-            session.execute(delete(model).where(col(model.article_id).in_(chunk)))
-        session.execute(delete(Article).where(col(Article.id).in_(chunk)))
+            part = _table(model)
+            session.execute(delete(part).where(part.c.article_id.in_(chunk)))
+        article = _table(Article)
+        session.execute(delete(article).where(article.c.id.in_(chunk)))
     _shift_tag_counts(session, counts)
 
 
@@ -182,16 +200,17 @@ def write_articles(session: Session, docs: Sequence[dict[str, Any]]) -> None:
     # index_articles replaces what search holds, so a rewrite skips the unindexing.
     remove_articles(session, [d["id"] for d in docs], unindex=False)
     now = utcnow()
-    session.execute(insert(Article), [_article_row(d, now) for d in docs])
+    session.execute(insert(_table(Article)), [_article_row(d, now) for d in docs])
     for model, rows in _part_rows(docs).items():
         if rows:
-            session.execute(insert(model), rows)
+            session.execute(insert(_table(model)), rows)
     wanted = {(t["name"], t["kind"]) for d in docs for t in d.get("tags") or []}
     tag_ids = _tag_ids(session, wanted) if wanted else {}
     links = {(d["id"], tag_ids[(t["name"], t["kind"])]) for d in docs for t in d.get("tags") or []}
     if links:
         session.execute(
-            insert(ArticleTag), [{"article_id": a, "tag_id": t} for a, t in sorted(links)]
+            insert(_table(ArticleTag)),
+            [{"article_id": a, "tag_id": t} for a, t in sorted(links)],
         )
     counts: dict[int, int] = {}
     for _, tag_id in links:
