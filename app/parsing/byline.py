@@ -22,7 +22,8 @@ _ROLES = {
 ROLE_OF = {label: role for role, labels in _ROLES.items() for label in labels.split()}
 _LABEL = "|".join(sorted(map(re.escape, ROLE_OF), key=len, reverse=True))
 _CREDIT = re.compile(
-    rf"^(?:#{{1,6}}\s*)?[*_\s]*【?((?:{_LABEL})(?:\s*[/&、＆]\s*(?:{_LABEL}))*)】?\s*[*_]*\s*[：:]"
+    # Several roles share a credit, with or without a mark between them (校对发布：).
+    rf"^(?:#{{1,6}}\s*)?[*_\s]*【?((?:{_LABEL})(?:\s*[/&、＆]?\s*(?:{_LABEL}))*)】?\s*[*_]*\s*[：:]"
     r"\s*[*_]*\s*(.+)$"
 )
 # Without a colon only a few labels are used, and only as a whole short line (编辑 星星).
@@ -45,7 +46,7 @@ _TEAM_CREDIT = re.compile(
 # Credits share a line split by ｜, wide gaps, or only a space before the next label.
 _SEGMENT_SPLIT = re.compile(rf"[｜|]|\s{{2,}}|\n|\s+(?=(?:{_LABEL})\s*[：:])")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_LABEL_SPLIT = re.compile(r"\s*[/&、＆]\s*")
+_LABEL_PART = re.compile(_LABEL)
 _NAME_TRIM = "*_ \t。，,;；.：:"
 _MAX_NAME = 30
 # A credit line is short, but its links may carry long garbage hrefs (§7.5).
@@ -79,9 +80,7 @@ def credit_of_line(line: str) -> list[Byline]:
         if not name or len(name) > _MAX_NAME or "://" in name:
             continue
         label = m.group(1)
-        roles = dict.fromkeys(
-            ROLE_OF[part] for part in _LABEL_SPLIT.split(label) if part in ROLE_OF
-        )
+        roles = dict.fromkeys(ROLE_OF[part] for part in _LABEL_PART.findall(label))
         found.extend(Byline(role, name, label) for role in roles)
     return found
 

@@ -32,6 +32,10 @@ from app.parsing.script import script_of
         ),
         ("**作者：某农场 辛**", [Byline("author", "某农场 辛", "作者")]),
         ("编辑 星星", [Byline("editor", "星星", "编辑")]),
+        (
+            "校对发布：癸",
+            [Byline("proofreader", "癸", "校对发布"), Byline("publisher", "癸", "校对发布")],
+        ),
         ("编辑上传 水星", [Byline("editor", "水星", "编辑上传")]),
         ("**By**：[某报](http://By：某报%20garbage)", [Byline("author", "某报", "By")]),
         ("**战友之家听写组**", [Byline("organisation", "战友之家听写组", None)]),
