@@ -27,6 +27,7 @@ _BARE_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#@!$&*+,;=%]+")
 _ESCAPED_IMAGE = re.compile(r"^!\[[^\]]*\]\((\S+?)\)$")
 _CAPTION_LINE = re.compile(r"^\s*(?:图片来源|图源|图：|图片：|（图|\(图|Photo|Image|截图|封面)")
 _MEANINGLESS_ALT = {"", "img", "image", "Image", "IMG", "图片", "photo"}
+_WORDPRESS_ALT = "This image has an empty alt attribute"
 _MAX_CAPTION = 120
 _MARKUP_ONLY = "*_~`#|-: "
 _MAX_HEADING = 40
@@ -250,7 +251,10 @@ class _Walker:
             return
         alt = token.content.strip()
         title = str(token.attrs.get("title") or "").strip()
-        caption = alt if alt not in _MEANINGLESS_ALT else title or None
+        if alt in _MEANINGLESS_ALT or alt.startswith(_WORDPRESS_ALT):
+            caption = title or None
+        else:
+            caption = alt
         self._add_image(src, alt, caption)
 
     def _add_image(self, src: str, alt: str | None, caption: str | None) -> None:

@@ -30,7 +30,10 @@ _CREDIT = re.compile(
 _CREDIT_SPACED = re.compile(
     r"^[*_\s]*(编辑上传|编辑|作者|翻译|校对|发布|撰稿)\s+([^\s：:，,。]{1,20})[*_\s]*$"
 )
-_TEAM = re.compile(r"^[*_\s]*((?:VOG)?战友之家听写组)[*_\s]*$")
+# A team's name alone on a line credits the team (**战友之家听写组**, VOG战友之家听写组).
+_TEAM = re.compile(
+    r"^[*_\s【]*([^\s*_：:，,。]{0,20}(?:听写组|聽寫組|翻译组|翻譯組|听打组|校对组|字幕组))[*_\s】]*$"
+)
 # A team credited with its work: 推特党筹委会翻译组：紫贝壳.
 _TEAM_ROLE = {
     "翻译组": "translator",

@@ -39,6 +39,7 @@ from app.parsing.script import script_of
         ("编辑上传 水星", [Byline("editor", "水星", "编辑上传")]),
         ("**By**：[某报](http://By：某报%20garbage)", [Byline("author", "某报", "By")]),
         ("**战友之家听写组**", [Byline("organisation", "战友之家听写组", None)]),
+        ("【某某直播听写组】", [Byline("organisation", "某某直播听写组", None)]),
         ("某会翻译组：壬", [Byline("translator", "壬", "某会翻译组")]),
         ("作者：" + "很长的一句话" * 10, []),
         ("他说编辑：不是这样", []),
@@ -130,13 +131,15 @@ def test_images_captions_and_blogspot_escapes() -> None:
         "![]()![](https://img.example/a.jpg)某网站.com\n\n"
         "![](ipfs://QmTest?.png)\n图：下一行的说明\n\n"
         "[!\\[\\](https://bp.example/s400/b.png)](https://bp.example/s1600/b.png)\n\n"
-        '![图注文字](https://img.example/c.jpg "标题")\n'
+        '![图注文字](https://img.example/c.jpg "标题")\n\n'
+        "![This image has an empty alt attribute; its file name is d.jpg](https://img.example/d.jpg)\n"
     )
     assert [(i.url, i.caption) for i in body.images] == [
         ("https://img.example/a.jpg", "某网站.com"),
         ("ipfs://QmTest?.png", "图：下一行的说明"),
         ("https://bp.example/s400/b.png", None),
         ("https://img.example/c.jpg", "图注文字"),
+        ("https://img.example/d.jpg", None),
     ]
     assert body.links == []
 
