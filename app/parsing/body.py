@@ -30,6 +30,9 @@ _MEANINGLESS_ALT = {"", "img", "image", "Image", "IMG", "图片", "photo"}
 _WORDPRESS_ALT = "This image has an empty alt attribute"
 _MAX_CAPTION = 120
 _MARKUP_ONLY = "*_~`#|-: "
+# SRT subtitle dumps (§7.7): `00:14:10,800 –&gt; 00:14:13,850` lines after a cue number.
+_SUBTITLE_TIME = re.compile(r"\d\d:\d\d:\d\d,\d{3} *(?:–|-{1,2})>")
+_SUBTITLE_CUE = re.compile(r"^(?:\d+|\d\d:\d\d:\d\d,\d{3} *(?:–|-{1,2})> *\d\d:\d\d:\d\d,\d{3})$")
 _MAX_HEADING = 40
 _SENTENCE_END = ("：", ":", "。", "，", ",", "；", ";")
 _MAX_HREF = 400
@@ -316,7 +319,10 @@ def _plain(text: str) -> str:
     if "**" in text:
         text = text.replace("**", "")
     lines = (line.strip() for line in text.split("\n"))
-    return "\n".join(line for line in lines if line and line.strip(_MARKUP_ONLY))
+    kept = [line for line in lines if line and line.strip(_MARKUP_ONLY)]
+    if _SUBTITLE_TIME.search(text):  # a subtitle dump: its cue numbers and times are not text
+        kept = [line for line in kept if not _SUBTITLE_CUE.match(line)]
+    return "\n".join(kept)
 
 
 def _bold_only(children: list[Token]) -> bool:

@@ -176,3 +176,15 @@ def test_entity_tags_leave_the_text() -> None:
 )
 def test_script(text: str, expected: str | None) -> None:
     assert script_of(text) == expected
+
+
+def test_subtitle_dump_keeps_the_words_only() -> None:
+    body = parse_body(
+        "字幕文件：\n\n1\n00:00:01,000 –&gt; 00:00:02,500\n第一句\n\n"
+        "2\n00:00:03,000 --> 00:00:04,000\n第二句 12\n"
+    )
+    assert body.text == "字幕文件：\n第一句\n第二句 12"
+
+
+def test_numbers_stay_in_ordinary_text() -> None:
+    assert parse_body("第一段\n\n2024\n\n12:30 开始\n").text == "第一段\n2024\n12:30 开始"
