@@ -32,6 +32,8 @@ _VIDEO_LABEL = re.compile(
     r"(?:\[[^\]]*\]\((\S+?)\s*\)|(https?://\S+))[*\s]*$"
 )
 _VIDEO_LINE = re.compile(r"^\s*\[[^\]]*\]\((https?://(?:www\.)?gtv\.org/video/[^)\s]*)\)\s*$")
+# blogspot's escaped image link, [!\[\](small)](large), sometimes glued to the title too
+_ESCAPED_IMAGE = re.compile(r"\[!\\\[\\\]\([^)]*\)\]\([^)]*\)")
 _GETTR_POST_ID = re.compile(r"gettr\.com/post/(\w+)")
 _GTV_VIDEO_ID = re.compile(r"gtv\.org/video/id=(\w+)")
 
@@ -108,7 +110,8 @@ def _read_title(head: Head, raw: str) -> None:
     glued = _VOG_LINK.search(raw)
     if glued:
         head.source = Source(VOG, glued.group(1))
-        tail = clean_title(raw[glued.end() :].replace("**", "").lstrip("# "))
+        tail = _ESCAPED_IMAGE.sub("", raw[glued.end() :]).replace("**", "")
+        tail = clean_title(tail.lstrip("# "))
         raw = raw[: glued.start()]
         if tail:
             head.title, head.title_source = tail, "body"
