@@ -188,3 +188,40 @@ def test_subtitle_dump_keeps_the_words_only() -> None:
 
 def test_numbers_stay_in_ordinary_text() -> None:
     assert parse_body("第一段\n\n2024\n\n12:30 开始\n").text == "第一段\n2024\n12:30 开始"
+
+
+def test_glued_title_gives_the_headline_and_the_source() -> None:
+    article = parse_article(
+        "content/2020/03/20200306-1234567890123456789.md",
+        "###  [:house:返回首頁](https://github.com/ourhimalayas/txt)\n---\n\n"
+        "# 郭文貴先生視頻的文字版轉載自[戰友之聲](http://littleantvoice.blogspot.com)"
+        "**文字版****2020****年测试**[!\\[\\](https://bp.example/s400/a.png)](https://bp.example/s1600/a.png)\n\n"
+        "正文。\n",
+    )
+    assert (article.title, article.title_source, article.title_is_placeholder) == (
+        "文字版2020年测试",
+        "body",
+        False,
+    )
+    assert article.source is not None
+    assert (article.source.name, article.source.external_id) == ("戰友之聲", "1234567890123456789")
+    assert article.published_at == datetime(2020, 3, 6, tzinfo=UTC)
+    assert article.published_precision == "filename"
+
+
+def test_generic_title_takes_the_first_short_line() -> None:
+    article = parse_article(
+        "content/2018/04/20180418-1234567890123456789.md",
+        "# 郭文貴先生視頻的文字版\n轉載自[戰友之聲](http://littleantvoice.blogspot.com)\n\n"
+        "2017年11月7日\n\n**某某听写组**\n\n一个测试标题（文字稿）\n\n" + "正文很长。" * 40 + "\n",
+    )
+    assert article.title == "一个测试标题（文字稿）"
+    assert article.title_source == "body"
+
+
+def test_placeholder_dates_in_paths_are_not_dates() -> None:
+    stub = "## \n[轉載自GNews](https://gnews.org/ThreadView/0)"
+    article = parse_article("content/transcript/1969/12/19691231-1087431.md", stub)
+    assert article.published_at is None
+    assert article.source is None
+    assert article.is_empty
