@@ -12,7 +12,7 @@ from app.feed_retention import prune_changes
 from app.ingest.command import ingest_command
 from app.main import create_app
 from app.migrate import upgrade_to_head
-from app.mirror.sync import run_mirror
+from app.mirror.sync import OriginUnreachable, run_mirror
 from app.token_commands import cli as token_cli
 
 cli = typer.Typer(
@@ -34,7 +34,8 @@ def serve(
     """Migrate the database to head, then serve the API."""
     upgrade_to_head(get_settings().database_url)
     # Tombstones past their retention leave the feed at each start (see prune-changes).
-    prune_changes(make_engine(get_settings().database_url), retention_days=get_settings().change_retention_days)
+    settings = get_settings()
+    prune_changes(make_engine(settings.database_url), retention_days=settings.change_retention_days)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -61,13 +62,21 @@ def mirror(
     """Make the local database a mirror of the service at URL; exit 1 if digests differ."""
     settings = get_settings()
     upgrade_to_head(settings.database_url)
-    verdict = run_mirror(make_engine(settings.database_url), url, typer.echo, follow=follow)
+    try:
+        verdict = run_mirror(make_engine(settings.database_url), url, typer.echo, follow=follow)
+    except KeyboardInterrupt:  # the operator stopped --follow: every applied page is committed
+        raise typer.Exit(130) from None
+    except OriginUnreachable as error:
+        typer.echo(f"giving up: {error}", err=True)
+        raise typer.Exit(2) from None
     raise typer.Exit(0 if verdict.matches else 1)
 
 
 @cli.command("prune-changes")
 def prune_changes_command(
-    days: int = typer.Option(None, help="Retention in days (default: CORPUS_CHANGE_RETENTION_DAYS)."),
+    days: int | None = typer.Option(
+        None, help="Retention in days (default: CORPUS_CHANGE_RETENTION_DAYS)."
+    ),
 ) -> None:
     """Drop tombstones older than the retention from the change feed."""
     settings = get_settings()

@@ -32,6 +32,12 @@ BATCH = 500
 FOLLOW_WAIT_S = 25.0
 # Backoff while the origin is down: doubles from the first to the cap.
 BACKOFF_FIRST_S, BACKOFF_CAP_S = 0.5, 30.0
+# A following mirror re-proves itself at most this often, once caught up after changes.
+VERIFY_EVERY_S = 300.0
+
+
+class OriginUnreachable(Exception):
+    """The origin could not be synced from within the allowed tries."""
 
 
 @dataclass(slots=True)
@@ -186,7 +192,7 @@ def run_mirror(
             except (httpx.HTTPError, ValueError) as error:
                 tries += 1
                 if not follow and tries >= max_tries:
-                    raise
+                    raise OriginUnreachable(f"{origin}: {type(error).__name__}: {error}") from error
                 delay = _backoff(delay, error, say)
         say(_verdict_line(verdict))
         if follow:
@@ -205,19 +211,41 @@ def _verdict_line(v: Verdict) -> str:
 
 
 def _follow(engine: Engine, client: OriginClient, say: Say, *, since: int) -> None:
-    delay = BACKOFF_FIRST_S
+    delay, verified_at, dirty = BACKOFF_FIRST_S, time.monotonic(), False
     while True:
         try:
             page = client.changes(since=since, limit=BATCH, wait=FOLLOW_WAIT_S)
             if page["results"] or int(page["last_seq"]) != since:
                 done = apply_page(engine, client.origin, page)
                 say(f"seq {page['last_seq']}: {done.upserted} written, {done.deleted} deleted")
+                dirty = True
             since = int(page["last_seq"])
             delay = BACKOFF_FIRST_S
+            if (
+                dirty
+                and len(page["results"]) < BATCH
+                and time.monotonic() - verified_at > VERIFY_EVERY_S
+            ):
+                since = _check_in_step(engine, client, say)
+                verified_at, dirty = time.monotonic(), False
         except FeedGone as gone:
             say(f"origin answered 410 ({gone}): starting again from 0")
-            with unit_of_work(engine) as session:
-                _save_position(session, client.origin, 0)
-            since = sync_once(engine, client, say)
+            since = _start_again(engine, client, say)
         except (httpx.HTTPError, ValueError) as error:
             delay = _backoff(delay, error, say)
+
+
+def _start_again(engine: Engine, client: OriginClient, say: Say) -> int:
+    with unit_of_work(engine) as session:
+        _save_position(session, client.origin, 0)
+    return sync_once(engine, client, say)
+
+
+def _check_in_step(engine: Engine, client: OriginClient, say: Say) -> int:
+    """Verifies a following mirror; one that drifted reconciles with the export."""
+    verdict = verify(engine, client, say)
+    say(_verdict_line(verdict))
+    if verdict.matches:
+        return verdict.last_seq
+    say("the mirror drifted from the origin: reconciling with the export")
+    return _start_again(engine, client, say)
