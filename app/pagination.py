@@ -209,14 +209,20 @@ class Page:
 def fetch_page(
     session: Session, stmt: Select[Any], keyset: Keyset, *, after: Sequence[Any] | None, limit: int
 ) -> Page:
-    """Up to ``limit`` rows of ``stmt`` after ``after`` in ``keyset`` order, never with OFFSET."""
+    """Up to ``limit`` rows of ``stmt`` after ``after`` in ``keyset`` order, never with OFFSET.
+
+    ``stmt`` selects one entity (rows are its objects) or the keyset's columns (rows are tuples
+    with those names).
+    """
     rows: list[Any] = []
+    single = len(stmt.column_descriptions) == 1
     for where in keyset.segments(after):
         wanted = limit + 1 - len(rows)
         if wanted <= 0:
             break
         query = stmt.where(where).order_by(*keyset.order_by()).limit(wanted)
-        rows.extend(session.scalars(query).all())
+        result = session.execute(query)
+        rows.extend(result.scalars().all() if single else result.all())
     if len(rows) > limit:
         rows = rows[:limit]
         return Page(rows=rows, next_key=keyset.key_of(rows[-1]))
