@@ -95,6 +95,7 @@ def parse_all(files: list[tuple[str, bytes]]) -> Parsed:
 
 
 def pct(part: int, whole: int) -> str:
+    """``part/whole = NN.NN%``."""
     return f"{part}/{whole} = {100 * part / whole:.2f}%" if whole else "0/0"
 
 

@@ -100,6 +100,7 @@ class _Walker:
 
     # -- blocks ------------------------------------------------------------------------------
     def walk(self, tokens: list[Token]) -> None:
+        """Read every block of the token stream once, in order."""
         for i, tok in enumerate(tokens):
             kind = tok.type
             if kind == "inline":
@@ -296,6 +297,7 @@ class _Walker:
         return True
 
     def finish(self) -> Body:
+        """The body as read: sections with their markdown and text, links, images."""
         self._end_caption()
         sections: list[ParsedSection] = []
         for k, section in enumerate(self.sections):
