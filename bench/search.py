@@ -55,8 +55,9 @@ def searched_text(engine: Engine, path: str) -> str | None:
         texts = _backend(session).stored_texts(session.connection(), [ident])
     if ident not in texts:
         return None
-    title, body = texts[ident]
-    return f"{title}\n{body}"
+    stored = texts[ident]
+    body = stored.rest() if stored.rest is not None else stored.head
+    return f"{stored.title}\n{body}"
 
 
 def cause(engine: Engine, corpus: Path | None, path: str, terms: list[Term], miss: bool) -> str:

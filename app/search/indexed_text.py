@@ -1,5 +1,6 @@
 """What the index holds for one article: its title and searched text, and where it came from."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -15,3 +16,16 @@ class IndexedText:
     title: str
     body: str
     from_file: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StoredText:
+    """An article's indexed title and text as read back for snippets.
+
+    ``head`` is the start of the text; when the text is longer, ``rest`` reads all of it (a
+    transcript runs to 400k characters and its first match is usually near the top).
+    """
+
+    title: str
+    head: str
+    rest: Callable[[], str] | None = None

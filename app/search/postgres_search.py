@@ -6,6 +6,7 @@ from sqlalchemy import Integer, String, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.selectable import Subquery
 
+from app.search.indexed_text import StoredText
 from app.search.postgres_index import TITLE, lexeme_literal
 from app.search.query import Term
 from app.search.sqlite_search import SCORE_SCALE, TITLE_TIER
@@ -59,7 +60,7 @@ def hit_ids(terms: Sequence[Term]) -> Subquery:
     return statement.columns(article_id=String).subquery("hits")
 
 
-def stored_texts(connection: Connection, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+def stored_texts(connection: Connection, ids: Sequence[str]) -> dict[str, StoredText]:
     """The searched title and text of these articles, as indexed (for snippets)."""
     if not ids:
         return {}
@@ -67,4 +68,4 @@ def stored_texts(connection: Connection, ids: Sequence[str]) -> dict[str, tuple[
         "SELECT article_id, title, body FROM article_search_text WHERE article_id = ANY(%(ids)s)",
         {"ids": list(ids)},
     )
-    return {article_id: (title, body) for article_id, title, body in rows}
+    return {article_id: StoredText(title, body) for article_id, title, body in rows}

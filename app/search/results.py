@@ -14,6 +14,7 @@ from app.pagination import Keyset, SortKey
 from app.queries.articles import summarise, summary_select
 from app.queries.filters import ArticleFilter, article_keyset
 from app.search import postgres_search, sqlite_search
+from app.search.indexed_text import StoredText
 from app.search.query import Term
 from app.search.schemas import SearchHit, SnippetPublic
 from app.search.snippets import snippets_of
@@ -92,8 +93,15 @@ def count_hits(session: Session, terms: Sequence[Term], article_filter: ArticleF
     return int(session.scalar(select(func.count()).select_from(matching.subquery())) or 0)
 
 
+def _snippets(stored: StoredText, terms: Sequence[Term]) -> list[SnippetPublic]:
+    found = snippets_of(stored.title, stored.head, terms)
+    if stored.rest is not None and not any(s.field == "body" for s in found):
+        found = snippets_of(stored.title, stored.rest(), terms)
+    return [SnippetPublic(field=s.field, text=s.text, highlights=s.highlights) for s in found]
+
+
 def _hits(
-    session: Session, texts: dict[str, tuple[str, str]], rows: list[Any], terms: Sequence[Term]
+    session: Session, texts: dict[str, StoredText], rows: list[Any], terms: Sequence[Term]
 ) -> list[SearchHit]:
     """The page's rows as hits: summaries (one query for the articles, one for tags) + snippets."""
     ids = [row.id for row in rows]
@@ -102,11 +110,8 @@ def _hits(
     scores = {row.id: row.score for row in rows}
     hits = []
     for summary in summarise(session, articles):
-        title, body = texts.get(summary.id, (summary.title or "", ""))
-        snippets = [
-            SnippetPublic(field=s.field, text=s.text, highlights=s.highlights)
-            for s in snippets_of(title, body, terms)
-        ]
+        stored = texts.get(summary.id, StoredText(summary.title or "", ""))
+        snippets = _snippets(stored, terms)
         score = scores[summary.id] / sqlite_search.SCORE_SCALE
         hits.append(SearchHit(**summary.model_dump(), score=score, snippets=snippets))
     return hits

@@ -1,11 +1,13 @@
 """Search on SQLite: the FTS5 MATCH expression and the scored hits it gives."""
 
+import zlib
 from collections.abc import Sequence
 
 from sqlalchemy import Integer, String, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.selectable import Subquery
 
+from app.search.indexed_text import StoredText
 from app.search.query import Term
 from app.search.sqlite_index import unpack
 
@@ -14,6 +16,7 @@ TITLE_TIER = 1000.0
 # BM25 weights of the title and body columns.
 TITLE_WEIGHT, BODY_WEIGHT = 4.0, 1.0
 SCORE_SCALE = 1_000_000  # scores travel as integers: exact in cursors, on both databases
+HEAD_BYTES = 64 * 1024  # of a stored text, inflated first when cutting snippets
 
 
 def phrase_expression(term: Term) -> str:
@@ -66,7 +69,16 @@ def hit_ids(terms: Sequence[Term]) -> Subquery:
 
 
 
-def stored_texts(connection: Connection, ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+def _stored(title: str, blob: bytes) -> StoredText:
+    inflater = zlib.decompressobj()
+    head = inflater.decompress(blob, HEAD_BYTES)
+    if inflater.eof:
+        return StoredText(title, head.decode())
+    # A character cut at the end of the head is dropped; the head is only a first look.
+    return StoredText(title, head.decode(errors="ignore"), lambda: unpack(blob))
+
+
+def stored_texts(connection: Connection, ids: Sequence[str]) -> dict[str, StoredText]:
     """The searched title and text of these articles, as indexed (for snippets)."""
     if not ids:
         return {}
@@ -76,4 +88,4 @@ def stored_texts(connection: Connection, ids: Sequence[str]) -> dict[str, tuple[
         f"JOIN article_search_body b ON b.rowid = t.rowid WHERE t.article_id IN ({marks})",
         tuple(ids),
     )
-    return {article_id: (title, unpack(body)) for article_id, title, body in rows}
+    return {article_id: _stored(title, body) for article_id, title, body in rows}

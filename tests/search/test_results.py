@@ -130,3 +130,13 @@ def test_total_is_exact_beyond_the_page(client: TestClient, index: Any) -> None:
     assert len(page["items"]) == 3
     assert page["total"] == 20
     assert search(client, q="法治", limit=3, cursor=page["next"])["total"] == 20
+
+
+def test_snippet_of_a_match_deep_in_a_long_text(client: TestClient, index: Any) -> None:
+    body = "无关的话。" * 30000 + "终于找到鳳凰。"  # about 450 KB: past the first look
+    [article] = index([Doc("长文", body)])
+    [hit] = search(client, q="凤凰")["items"]
+    assert hit["id"] == article
+    [snippet] = hit["snippets"]
+    [(start, end)] = snippet["highlights"]
+    assert snippet["text"][start:end] == "鳳凰"
