@@ -66,9 +66,14 @@ def tags_of(session: Session, ids: Sequence[str]) -> dict[str, list[TagRef]]:
         .join(Tag, col(Tag.id) == col(ArticleTag.tag_id))
         .where(col(ArticleTag.article_id).in_(ids))
     )
+    # A page holds thousands of tags but far fewer distinct ones: one object per distinct tag,
+    # built from trusted stored values without re-validation.
+    refs: dict[tuple[str, str], TagRef] = {}
     for article_id, name, kind in rows:
-        # Trusted stored values: constructed without validation (a page holds hundreds of tags).
-        out[article_id].append(TagRef.model_construct(name=name, kind=kind))
+        ref = refs.get((name, kind))
+        if ref is None:
+            ref = refs[(name, kind)] = TagRef.model_construct(name=name, kind=kind)
+        out[article_id].append(ref)
     for tags in out.values():
         tags.sort(key=tag_sort_key)
     return out
