@@ -157,3 +157,16 @@ def test_docs_pages_name_no_outside_host(client: TestClient) -> None:
             assert asset.startswith("/docs-assets/"), asset
             r = client.get(asset)
             assert r.status_code == 200 and len(r.content) > 1000, asset
+
+
+def test_cors_origins_come_from_settings(database_url: str) -> None:
+    from app.config import Settings
+    from app.main import create_app
+
+    app = create_app(Settings(database_url=database_url, cors_origins=["https://reader.example"]))
+    with TestClient(app) as c:
+        allowed = c.get("/healthz", headers={"Origin": "https://reader.example"})
+        other = c.get("/healthz", headers={"Origin": "https://elsewhere.example"})
+    app.state.engine.dispose()
+    assert allowed.headers["access-control-allow-origin"] == "https://reader.example"
+    assert "access-control-allow-origin" not in other.headers
