@@ -7,6 +7,7 @@ happen here, before anything is written.
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import Any
 
 from app.identity import article_id
@@ -149,14 +150,17 @@ def prepare_article(parsed: ParsedArticle, digest: str, size: int) -> PreparedAr
     ident = article_id(parsed.path)
     source = parsed.source
     title = (parsed.title or "").strip() or None
+    published = parsed.published_at
+    if published is not None and published.tzinfo is None:
+        published = published.replace(tzinfo=UTC)  # the parser's times are UTC
     article: Row = {
         "id": ident,
         "path": parsed.path,
         "collection": parsed.collection,
         "title": title,
         "summary": None,
-        "published_at": parsed.published_at,
-        "published_precision": parsed.published_precision if parsed.published_at else None,
+        "published_at": published,
+        "published_precision": parsed.published_precision if published else None,
         "authors": [name[: _CUT["name"]] for name in parsed.authors],
         "source_name": _cut(source.name, "source_name") if source else None,
         "source_url": source.url if source else None,

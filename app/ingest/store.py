@@ -8,14 +8,17 @@ index in step and records exactly one change. An article whose public document d
 change gets no write and no change event.
 """
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+import psycopg
+from sqlalchemy import JSON, Table, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from app.db import dialect_name
@@ -55,6 +58,30 @@ class _Held:
     content_hash: str
     source_hash: str
     lacks: list[str]
+
+
+def _bulk_insert(session: Session, table: Table, rows: list[Row]) -> None:
+    """Inserts many rows of plain values: COPY on PostgreSQL (an executemany there costs a
+    round trip per row), executemany on SQLite."""
+    if not rows:
+        return
+    if dialect_name(session) != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    # COPY skips SQLAlchemy's bind processing: JSON columns are written as JSON text here.
+    as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    names = ", ".join(f'"{c}"' for c in columns)
+    statement = f'COPY "{table.name}" ({names}) FROM STDIN'
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([json.dumps(row[c]) if c in as_json else row[c] for c in columns])
+    except psycopg.Error as exc:
+        # Raised as SQLAlchemy raises driver errors, so callers handle one kind of error.
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
 
 
 def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
@@ -106,8 +133,7 @@ class ArticleStore:
                 prepared.rehash()
         new, changed = self._classify(session, articles, outcome)
         self._remove_parts(session, [a.id for a in changed])
-        if new:
-            session.execute(insert(_ARTICLE), [self._row(a, now, created=True) for a in new])
+        _bulk_insert(session, _ARTICLE, [self._row(a, now, created=True) for a in new])
         for chunk in _chunks(changed):
             for a in chunk:
                 session.execute(
@@ -213,13 +239,13 @@ class ArticleStore:
         for attr, table in _PARTS.items():
             rows = [row for a in articles for row in getattr(a, attr)]
             if rows:
-                session.execute(insert(table), rows)
+                _bulk_insert(session, table, rows)
         wanted = {t for a in articles for t in a.tags}
         if not wanted:
             return
         ids = self._tag_ids(session, wanted)
         pairs = [{"article_id": a.id, "tag_id": ids[t]} for a in articles for t in a.tags]
-        session.execute(insert(_ARTICLE_TAG), pairs)
+        _bulk_insert(session, _ARTICLE_TAG, pairs)
         self._shift_counts(session, Counter(ids[t] for a in articles for t in a.tags))
 
     def _remove_parts(self, session: Session, ids: Sequence[str]) -> None:
@@ -253,10 +279,11 @@ class ArticleStore:
         missing = sorted(wanted - known.keys())
         if missing:
             dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
-            statement = dialect.insert(_TAG).on_conflict_do_nothing(index_elements=["name", "kind"])
-            session.execute(
-                statement, [{"name": n, "kind": k, "article_count": 0} for n, k in missing]
-            )
+            for chunk in _chunks(missing, 1000):
+                # One multi-row INSERT per chunk: an executemany costs a round trip per row.
+                values = [{"name": n, "kind": k, "article_count": 0} for n, k in chunk]
+                statement = dialect.insert(_TAG).values(values)
+                session.execute(statement.on_conflict_do_nothing(index_elements=["name", "kind"]))
             wanted_missing = set(missing)
             for chunk in _chunks(sorted({n for n, _ in missing})):
                 rows = session.execute(
