@@ -208,3 +208,35 @@ def test_an_article_the_database_refuses_costs_only_itself(
         entries = conn.exec_driver_sql("SELECT count(*) FROM index_entry").scalar_one()
     assert entries == 6  # both index pages of the batch were written
     assert tag_counts_in_step(engine)
+
+
+BROKEN_MARKDOWN = {
+    "unclosed-fence": "## 标题\n\n```python\nprint('never closed')\n" + "代码行\n" * 200,
+    "deep-quotes": "## 标题\n\n" + ">" * 5000 + " 引用\n",
+    "deep-brackets": "## 标题\n\n" + "[" * 20000 + "链接" + "](" * 5000 + "\n",
+    "deep-lists": "## 标题\n\n" + "".join("  " * i + "- 项\n" for i in range(400)),
+    "stray-html": "## 标题\n\n<div><table><tr><td>未闭合\n\n<b>粗体\n"
+    + "&#xffffffff; &bogus; \\" * 50,
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_MARKDOWN))
+def test_broken_markdown_is_stored_whole_or_reported(
+    engine: Engine, settings: Settings, tmp_path: Path, case: str
+) -> None:
+    corpus = copy_examples(tmp_path / "corpus")
+    path = "content/gnews/9999998.md"
+    (corpus / path).write_text(BROKEN_MARKDOWN[case], encoding="utf-8")
+
+    report = ingest(engine, corpus, settings=settings)
+
+    assert len(report.added) + len(report.failed) == 14
+    assert [f.path for f in report.failed] in ([], [path])
+    with Session(engine) as session:
+        stored = session.get(Article, "gnews-9999998")
+        changes = session.scalars(
+            select(Change.article_id).where(Change.article_id == "gnews-9999998")
+        ).all()
+    assert (stored is None) == bool(report.failed)
+    assert len(changes) == (0 if report.failed else 1)
+    assert tag_counts_in_step(engine)
