@@ -16,6 +16,8 @@ class IndexedText:
     title: str
     body: str
     from_file: bool
+    body_tokens: str | None = None  # token_string(fold(body)), when computed ahead
+    body_stored: bytes | None = None  # the body as SQLite stores it, when computed ahead
 
 
 @dataclass(frozen=True, slots=True)

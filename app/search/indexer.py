@@ -15,6 +15,7 @@ from app.db import dialect_name
 from app.search import postgres_index, sqlite_index
 from app.search.file_text import visible_text
 from app.search.indexed_text import IndexedText
+from app.search.prepared import PreparedText
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,14 +24,17 @@ class SearchDocument:
 
     ``markdown``, when given, is the whole article file: search then covers everything the
     file shows (header, meta line, source, footers), reduced to plain text, as readers expect.
-    Without it, an article already indexed from its file keeps that text (only the title
-    changes: an index page filled it in); any other article is indexed by ``body_text``.
+    ``prepared`` is the same computed ahead (``prepare_search_text(markdown)``, e.g. in a parse
+    worker) and then stands for ``markdown``. Without either, an article already indexed from
+    its file keeps that text (only the title changes: an index page filled it in); any other
+    article is indexed by ``body_text``.
     """
 
     id: str
     title: str | None
     body_text: str
     markdown: str | None = None
+    prepared: PreparedText | None = None
 
 
 def _backend(session: Session) -> ModuleType:
@@ -44,11 +48,15 @@ def index_articles(session: Session, docs: Sequence[SearchDocument]) -> None:
     session.flush()  # the articles may still be pending in the session
     connection = session.connection()
     backend = _backend(session)
-    kept = backend.file_texts(connection, [d.id for d in docs if d.markdown is None])
+    unfiled = [d.id for d in docs if d.markdown is None and d.prepared is None]
+    kept = backend.file_texts(connection, unfiled)
     texts = []
     for doc in docs:
         title = doc.title or ""
-        if doc.markdown is not None:
+        if doc.prepared is not None:
+            ready = doc.prepared
+            texts.append(IndexedText(doc.id, title, ready.text, True, ready.tokens, ready.stored))
+        elif doc.markdown is not None:
             texts.append(IndexedText(doc.id, title, visible_text(doc.markdown), True))
         elif doc.id in kept:
             texts.append(IndexedText(doc.id, title, kept[doc.id], True))

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from app.search.folding import fold
 from app.search.indexed_text import IndexedText
-from app.search.tokens import index_tokens
+from app.search.tokens import token_string
 
 CHUNK_TOKENS = 4000
 OVERLAP_TOKENS = 64
@@ -55,10 +55,14 @@ def chunks(tokens: Sequence[str]) -> list[str]:
     return out
 
 
-def _chunk_rows(article_id: str, title: str, body: str) -> list[dict[str, object]]:
+def _chunk_rows(text: IndexedText) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
-    for field, text in ((TITLE, title), (BODY, body)):
-        tokens = [t for t in index_tokens(fold(text)) if len(t) <= MAX_LEXEME_CHARS]
+    body_tokens = text.body_tokens
+    if body_tokens is None:
+        body_tokens = token_string(fold(text.body))
+    article_id = text.id
+    for field, token_text in ((TITLE, token_string(fold(text.title))), (BODY, body_tokens)):
+        tokens = [t for t in token_text.split() if len(t) <= MAX_LEXEME_CHARS]
         for number, literal in enumerate(chunks(tokens)):
             rows.append(
                 {"article_id": article_id, "field": field, "chunk": number, "tokens": literal}
@@ -95,7 +99,7 @@ def replace(connection: Connection, texts: Sequence[IndexedText]) -> None:
         "VALUES (%(id)s, %(title)s, %(body)s, %(from_file)s)",
         [{"id": t.id, "title": t.title, "body": t.body, "from_file": t.from_file} for t in texts],
     )
-    rows = [row for t in texts for row in _chunk_rows(t.id, t.title, t.body)]
+    rows = [row for t in texts for row in _chunk_rows(t)]
     if rows:
         connection.exec_driver_sql(
             "INSERT INTO article_search_chunk (article_id, field, chunk, tokens) "

@@ -82,13 +82,15 @@ def replace(connection: Connection, texts: Sequence[IndexedText]) -> None:
             "INSERT INTO article_search_text(article_id, from_file) VALUES (?, ?)",
             (t.id, t.from_file),
         )
+        stored = t.body_stored if t.body_stored is not None else pack(t.body)
+        tokens = t.body_tokens if t.body_tokens is not None else token_string(fold(t.body))
         connection.exec_driver_sql(
             "INSERT INTO article_search_body(rowid, title, body) VALUES (?, ?, ?)",
-            (cursor.lastrowid, t.title, pack(t.body)),
+            (cursor.lastrowid, t.title, stored),
         )
         connection.exec_driver_sql(
             "INSERT INTO article_search_fts(rowid, title, body) VALUES (?, ?, ?)",
-            (cursor.lastrowid, token_string(fold(t.title)), token_string(fold(t.body))),
+            (cursor.lastrowid, token_string(fold(t.title)), tokens),
         )
 
 

@@ -7,7 +7,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.db import dialect_name, unit_of_work
-from app.search import SearchDocument, index_articles, unindex_articles
+from app.search import SearchDocument, index_articles, prepare_search_text, unindex_articles
 from app.search.folding import fold
 from app.search.tokens import query_tokens
 
@@ -93,3 +93,35 @@ def test_index_never_commits(engine: Engine) -> None:
     session.rollback()
     session.close()
     assert indexed_ids(engine, "不会提交") == set()
+
+
+def test_text_prepared_ahead_indexes_like_the_markdown(engine: Engine) -> None:
+    markdown = "###  [:house:返回](README.md)\n---\n\n## 标题\n正文里有[[zh:鳳凰]]和 Bannon。\n"
+    first, second = add_articles(engine, [ArticleSpec(title="标题"), ArticleSpec(title="标题")])
+    _index(
+        engine,
+        [
+            SearchDocument(id=first, title="标题", body_text="正文", markdown=markdown),
+            SearchDocument(
+                id=second, title="标题", body_text="正文", prepared=prepare_search_text(markdown)
+            ),
+        ],
+    )
+    for term in ("返回", "凤凰", "bannon", "标题"):
+        assert indexed_ids(engine, term) == {first, second}, term
+    assert indexed_ids(engine, "readme") == set()
+
+
+def test_title_only_change_keeps_the_file_text(engine: Engine) -> None:
+    [article_id] = add_articles(engine, [ArticleSpec(title="旧")])
+    markdown = "###  [:house:返回](README.md)\n---\n\n## 旧\n正文在此。\n免责声明：本文内容\n"
+    first = SearchDocument(id=article_id, title="旧", body_text="正文在此。", markdown=markdown)
+    _index(engine, [first])
+    _index(engine, [SearchDocument(id=article_id, title="新的标题", body_text="正文在此。")])
+    assert indexed_ids(engine, "免责声明") == {article_id}  # still the whole file
+    assert indexed_ids(engine, "新的标题") == {article_id}
+    [other] = add_articles(engine, [ArticleSpec(title="别")])
+    _index(engine, [SearchDocument(id=other, title="别", body_text="只有正文")])
+    _index(engine, [SearchDocument(id=other, title="别", body_text="换了正文")])
+    assert indexed_ids(engine, "只有") == set()  # a body-only article follows its body
+    assert indexed_ids(engine, "换了") == {other}
