@@ -15,8 +15,9 @@ from app.parsing.model import ParsedImage, ParsedLink, ParsedSection
 from app.parsing.text import collapse_whitespace, normalise_characters
 from app.parsing.tokens import block_tokens
 
+# Possessive quantifiers (*+): a line of spaces must not cost time squared in its length.
 _REFERENCE_LABEL = re.compile(
-    r"^[ \t]*(?:#{1,6}[ \t]*)?[*_ \t【\[]*(?:参考链接|參考鏈接|参考连接|参考来源|参考资料|"
+    r"^[ \t]*+(?:#{1,6}[ \t]*+)?[*_ \t【\[]*+(?:参考链接|參考鏈接|参考连接|参考来源|参考资料|"
     r"参考文献|参考|原文链接|原文連接|原文连接|原文|资料来源|信息来源|信息源|新闻来源链接|新闻来源|"
     r"消息来源|新闻链接|新闻参考链接|相关链接|相关新闻|相关阅读|延伸阅读|素材来源|来源链接|来源|References?|Sources?)"
     r"[*_ \t】\]]*(?:[：:]|$)",

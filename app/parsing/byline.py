@@ -23,7 +23,7 @@ ROLE_OF = {label: role for role, labels in _ROLES.items() for label in labels.sp
 _LABEL = "|".join(sorted(map(re.escape, ROLE_OF), key=len, reverse=True))
 _CREDIT = re.compile(
     # Several roles share a credit, with or without a mark between them (校对发布：).
-    rf"^(?:#{{1,6}}\s*)?[*_\s]*【?((?:{_LABEL})(?:\s*[/&、＆]?\s*(?:{_LABEL}))*)】?\s*[*_]*\s*[：:]"
+    rf"^(?:#{{1,6}}\s*+)?[*_\s]*+【?((?:{_LABEL})(?:\s*[/&、＆]?\s*(?:{_LABEL}))*)】?\s*[*_]*\s*[：:]"
     r"\s*[*_]*\s*(.+)$"
 )
 # Without a colon only a few labels are used, and only as a whole short line (编辑 星星).

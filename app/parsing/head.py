@@ -18,7 +18,7 @@ VOG = "戰友之聲"
 
 _HEADER = re.compile(r"^\s*###\s+\[:house:[^\]]*\]\([^)]*\)")
 _REPOST = re.compile(r"^\*\*:arrows_clockwise:\s*(\w+)\s*已轉發\*\*\s*$")
-_TITLE = re.compile(r"^(#{1,2})(?!#)[ \t]*(.*?)\s*$")
+_TITLE = re.compile(r"^(#{1,2})(?!#)[ \t]*+(.*)$")
 _META = re.compile(r"^(?!```)`([^`]*)`\s*(.*)$")
 _DATETIME = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4}) (\d{1,2}):(\d{2}) ([AP]M) UTC")
 _GETTR_USER = re.compile(r"^@(\S+)\s+(.*)$")

@@ -18,7 +18,6 @@ from app.parsing.text import clean_title, collapse_whitespace, normalise_charact
 _HEADER = re.compile(r"^\s*###\s+\[:house:")
 _ENTRY = re.compile(r"^\s*(?:#{3,4}\s+)?\[(.*)\]\(\s*([^()\s]+)\s*\)\s*$")
 _HEADING = re.compile(r"^#{1,6}(?:\s|$)")
-_BACKTICK = re.compile(r"^(.*?)\s*`([^`]*)`\s*$")
 _GETTR_TEXT = re.compile(r"^@(\S+)\s+(.*?UTC)")
 _COURT_DATE = re.compile(r"^([A-Z][a-z]+) (\d{1,2}), (\d{4})")
 _SLOT = re.compile(r"^content/gnews/\d+/README\.md$")
@@ -75,6 +74,17 @@ def _court_date(text: str) -> datetime | None:
         return None
 
 
+def _backtick_tail(line: str) -> tuple[str, str] | None:
+    """``SUMMARY `date farm` `` -> (SUMMARY, date farm); None without a closing backtick part."""
+    line = line.rstrip()
+    if not line.endswith("`"):
+        return None
+    opening = line.rfind("`", 0, len(line) - 1)
+    if opening < 0:
+        return None
+    return line[:opening], line[opening + 1 : -1]
+
+
 def _record(path: str, link_text: str, details: list[str]) -> IndexRecord:
     if m := _GETTR_TEXT.match(link_text):
         texts = [d for d in details if not d.lstrip().startswith("<img")]
@@ -83,9 +93,9 @@ def _record(path: str, link_text: str, details: list[str]) -> IndexRecord:
     title = clean_title(link_text) or None
     summary, published_at, author = None, _court_date(link_text), None
     for line in details:
-        if m := _BACKTICK.match(line):
-            summary = clean_title(m.group(1)) or summary
-            inner = m.group(2).strip()
+        if tail := _backtick_tail(line):
+            summary = clean_title(tail[0]) or summary
+            inner = tail[1].strip()
             when = parse_datetime(inner)
             if when is not None:
                 published_at = when

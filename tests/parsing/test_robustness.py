@@ -28,6 +28,10 @@ INPUTS = {
     "bom-and-crlf": "\ufeff## 标题\r\n正文\r\n",
     "garbage-href": "[文字](http://By：秘翻 粤时报%20" + "x" * 500 + ")\n",
     "many-lines": "第一行\n" * 50_000,
+    # Long runs of spaces once cost time squared in their length in a line-level pattern.
+    "deep-indented-list": "".join("  " * n + "- 项\n" for n in range(1000)),
+    "lines-of-spaces": (" " * 5_000 + "参考链接：\n") * 100,
+    "title-of-spaces": "## 标题" + " " * 50_000 + "\n正文\n",
 }
 
 
