@@ -17,10 +17,11 @@ import time
 import traceback
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.parsing import ParsedArticle, parse_article, parse_index_page  # noqa: E402
+from app.parsing import IndexRecord, ParsedArticle, parse_article, parse_index_page  # noqa: E402
 from app.parsing.text import strip_entity_markup  # noqa: E402
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
@@ -71,13 +72,15 @@ def read_archive(path: Path) -> list[tuple[str, bytes]]:
     return files
 
 
-Parsed = tuple[dict[str, ParsedArticle], dict[str, int], list[tuple[str, str]], float, float]
+Parsed = tuple[
+    dict[str, ParsedArticle], dict[str, list[IndexRecord]], list[tuple[str, str]], float, float
+]
 
 
 def parse_all(files: list[tuple[str, bytes]]) -> Parsed:
     """Parse every file: index pages apart, articles by path; crashes listed."""
     articles: dict[str, ParsedArticle] = {}
-    index_pages: dict[str, int] = {}
+    index_pages: dict[str, list[IndexRecord]] = {}
     crashes: list[tuple[str, str]] = []
     start, cpu_start = time.perf_counter(), time.process_time()
     for path, raw in files:
@@ -85,7 +88,7 @@ def parse_all(files: list[tuple[str, bytes]]) -> Parsed:
             text = raw.decode("utf-8")
             records = parse_index_page(path, text)
             if records is not None:
-                index_pages[path] = len(records)
+                index_pages[path] = records
                 continue
             articles[path] = parse_article(path, text)
         except Exception:  # noqa: BLE001 - the point is to count every kind of crash
@@ -99,15 +102,44 @@ def pct(part: int, whole: int) -> str:
     return f"{part}/{whole} = {100 * part / whole:.2f}%" if whole else "0/0"
 
 
-def compare(
-    articles: dict[str, ParsedArticle], truth_path: Path, examples: int, stubs: set[str]
-) -> None:
-    """Print agreement with the index ground truth, and the disagreements by category."""
+def read_truth(path: Path) -> dict[str, dict[str, Any]]:
+    """index-truth-dev.jsonl by corpus path."""
     truth = {}
-    with truth_path.open(encoding="utf-8") as handle:
+    with path.open(encoding="utf-8") as handle:
         for line in handle:
             record = json.loads(line)
             truth[record["path"]] = record
+    return truth
+
+
+def compare_index_pages(
+    index_pages: dict[str, list[IndexRecord]], truth: dict[str, dict[str, Any]]
+) -> None:
+    """Print how the entries read from the archive's index pages agree with the truth."""
+    entries = [r for records in index_pages.values() for r in records]
+    known = [r for r in entries if r.path in truth]
+    titled = [r for r in known if truth[r.path].get("title")]
+    titles = sum(1 for r in titled if norm(r.title) == norm(truth[r.path]["title"]))
+    dated = [r for r in known if truth[r.path].get("published_at")]
+    dates = sum(
+        1
+        for r in dated
+        if r.published_at is not None
+        and r.published_at.strftime("%Y-%m-%dT%H:%M") == truth[r.path]["published_at"][:16]
+    )
+    print(
+        f"index page entries: {len(entries)}, {len(known)} of them in the truth;"
+        f" titles agree {pct(titles, len(titled))}, dates agree {pct(dates, len(dated))}"
+    )
+
+
+def compare(
+    articles: dict[str, ParsedArticle],
+    truth: dict[str, dict[str, Any]],
+    examples: int,
+    stubs: set[str],
+) -> None:
+    """Print agreement with the index ground truth, and the disagreements by category."""
     problems: dict[str, list[str]] = defaultdict(list)
     title_ok = title_n = body_ok = body_n = date_ok = date_n = 0
     for path, article in articles.items():
@@ -180,10 +212,8 @@ def main() -> None:
     size = sum(len(raw) for _, raw in files)
     print(f"read {len(files)} files, {size / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s")
     articles, index_pages, crashes, wall, cpu = parse_all(files)
-    print(
-        f"files: {len(files)}  articles: {len(articles)}  index pages: {len(index_pages)}"
-        f" {index_pages}"
-    )
+    pages = {path: len(records) for path, records in index_pages.items()}
+    print(f"files: {len(files)}  articles: {len(articles)}  index pages: {len(pages)} {pages}")
     print(f"crashes: {len(crashes)}")
     for path, trace in crashes[: args.examples]:
         print(f"  {path}\n{trace}")
@@ -192,7 +222,9 @@ def main() -> None:
         f" core of CPU time ({size / 1e6 / wall:.2f} MB/s wall, one process; the machine is shared)"
     )
     stubs = {path for path, raw in files if _STUB.match(raw)}
-    compare(articles, args.truth, args.examples, stubs)
+    truth = read_truth(args.truth)
+    compare(articles, truth, args.examples, stubs)
+    compare_index_pages(index_pages, truth)
 
 
 if __name__ == "__main__":
