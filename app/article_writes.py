@@ -8,19 +8,28 @@ file in it (or a limit crossed) rolls the whole of it back, so an editor never h
 out which half of an upload went in.
 """
 
+import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col
 
 from app.config import Settings
 from app.db import small_page_cache, unit_of_work
-from app.errors import NotFound, PayloadTooLarge, PreconditionFailed, Unprocessable
+from app.errors import (
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    PreconditionFailed,
+    ServiceUnavailable,
+    Unprocessable,
+)
 from app.identity import article_id as id_of_path
 from app.ingest.prepare import FailedFile, PreparedArticle, PreparedIndexPage, prepare, source_hash
 from app.ingest.report import IngestReport
@@ -37,10 +46,15 @@ from app.models import Article
 from app.tokens import mark_used
 from app.uploads import PATH_FIELD, ReceivedFile, Upload
 
+T = TypeVar("T")
+log = logging.getLogger("app.writes")
+
 CORPUS_FOLDER = "content/"
 # Prepared articles are written in batches of this many, so memory stays flat however
 # many articles one archive holds (bench/upload_memory.py: 50 keeps the batch under ~5 MB).
 WRITE_BATCH = 50
+# How many times a write runs before a concurrent writer's conflict is reported (409/503).
+WRITE_ATTEMPTS = 3
 # A 422 lists at most this many bad files; the count says how many there were.
 MAX_LISTED_FAILURES = 100
 
@@ -114,6 +128,31 @@ class _Tally:
         self.failures += part.failed
 
 
+def retrying(write: Callable[[], T]) -> T:
+    """Runs a write transaction again when a concurrent write got in its way.
+
+    Two editors uploading the same new article at once: the second insert fails on the key
+    (PostgreSQL) or on a stale snapshot (SQLite, "database is locked"). The whole write runs
+    again from its input, sees the other write committed, and comes out unchanged or updated.
+    """
+    for attempt in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            return write()
+        except (IntegrityError, OperationalError) as exc:
+            log.warning("write attempt %d of %d failed: %s", attempt, WRITE_ATTEMPTS, exc.orig)
+            if attempt == WRITE_ATTEMPTS:
+                if isinstance(exc, IntegrityError):
+                    raise Conflict(
+                        "other writes kept changing the same articles; send the request again"
+                    ) from exc
+                raise ServiceUnavailable(
+                    "the database did not take the write; send the request again",
+                    headers={"Retry-After": "5"},
+                ) from exc
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
+
+
 def _refuse(failures: list[FailedFile]) -> Unprocessable:
     listed = failures[:MAX_LISTED_FAILURES]
     detail = "; ".join(f"{f.path}: {f.reason}" for f in listed[:5])
@@ -166,6 +205,12 @@ def ingest_upload(
     engine: Engine, upload: Upload, *, settings: Settings, token_name: str
 ) -> UploadReport:
     """Stores every article of an upload in one transaction; 422, nothing stored, if one is bad."""
+    return retrying(lambda: _store_upload(engine, upload, settings=settings, token_name=token_name))
+
+
+def _store_upload(
+    engine: Engine, upload: Upload, *, settings: Settings, token_name: str
+) -> UploadReport:
     started = time.perf_counter()
     tally = _Tally()
     with unit_of_work(engine) as session, small_page_cache(session):
@@ -270,6 +315,19 @@ def replace_article(
     preconditions: Preconditions = Preconditions(),
 ) -> ArticleWritten:
     """Replaces (or adds) one article from markdown bytes; 422 and nothing stored if bad."""
+    return retrying(
+        lambda: _replace_once(engine, article_id, path, data, token_name, preconditions)
+    )
+
+
+def _replace_once(
+    engine: Engine,
+    article_id: str,
+    path: str | None,
+    data: bytes,
+    token_name: str,
+    preconditions: Preconditions,
+) -> ArticleWritten:
     with unit_of_work(engine) as session:
         stored = _stored(session, article_id)
         preconditions.check(article_id, None if stored is None else stored[1])
@@ -299,6 +357,12 @@ def delete_article(
     preconditions: Preconditions = Preconditions(),
 ) -> None:
     """Deletes one article with a ``delete`` change; 404 when there is no such article."""
+    retrying(lambda: _delete_once(engine, article_id, token_name, preconditions))
+
+
+def _delete_once(
+    engine: Engine, article_id: str, token_name: str, preconditions: Preconditions
+) -> None:
     with unit_of_work(engine) as session:
         stored = _stored(session, article_id)
         if stored is None:

@@ -60,6 +60,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         401: "No valid bearer token.",
         403: "The token lacks the needed scope.",
         404: "No such resource.",
+        409: "Conflict: concurrent writes got in the way; send the request again.",
         410: "Gone: the requested history is no longer retained.",
         412: "Precondition Failed: If-Match or If-None-Match did not hold.",
         413: "The request body is too large.",

@@ -25,11 +25,13 @@ from app.article_writes import (
 )
 from app.errors import (
     BadRequest,
+    Conflict,
     Forbidden,
     NotFound,
     PayloadTooLarge,
     PreconditionFailed,
     ProblemError,
+    ServiceUnavailable,
     Unauthorized,
     Unprocessable,
     UnsupportedMediaType,
@@ -52,6 +54,8 @@ _PROBLEM_EXAMPLES: dict[type[ProblemError], str] = {
     Unauthorized: "this endpoint needs an `Authorization: Bearer TOKEN` header",
     Forbidden: "the token 'reader' lacks the 'write' scope",
     NotFound: "no article with id 'gnews-1'",
+    Conflict: "other writes kept changing the same articles; send the request again",
+    ServiceUnavailable: "the database did not take the write; send the request again",
     PayloadTooLarge: "the body is over the limit of 209715200 bytes",
     PreconditionFailed: "article 'gnews-1' is not at the version named in If-Match",
     UnsupportedMediaType: "send multipart/form-data with `file` parts, not application/json",
@@ -129,7 +133,7 @@ _MARKDOWN_BODY: dict[str, Any] = {
     "/articles",
     summary="Upload articles",
     response_model=UploadReport,
-    responses=_problems(400, 401, 403, 413, 415, 422),
+    responses=_problems(400, 401, 403, 409, 413, 415, 422, 503),
     openapi_extra=_UPLOAD_BODY,
 )
 async def upload_articles(
@@ -156,7 +160,7 @@ async def upload_articles(
     response_model=ArticleWritten,
     responses={
         201: {"description": "The article was new and has been added.", "model": ArticleWritten},
-        **_problems(401, 403, 412, 413, 415, 422),
+        **_problems(401, 403, 409, 412, 413, 415, 422, 503),
     },
     openapi_extra=_MARKDOWN_BODY,
 )
@@ -209,7 +213,7 @@ async def put_article(
     summary="Delete an article",
     status_code=204,
     response_class=Response,
-    responses=_problems(401, 403, 404, 412),
+    responses=_problems(401, 403, 404, 409, 412, 503),
 )
 def remove_article(
     id: ArticleId, token: WriteToken, engine: EngineDep, if_match: IfMatch = None
