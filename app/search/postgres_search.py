@@ -1,5 +1,6 @@
 """Search on PostgreSQL: ``tsquery`` phrases over the token chunks, scored per article."""
 
+import math
 from collections.abc import Sequence
 
 from sqlalchemy import Integer, String, text
@@ -33,17 +34,42 @@ def _intersection(terms: Sequence[Term]) -> tuple[str, dict[str, str]]:
     return " INTERSECT ".join(selects), params
 
 
-def hits(terms: Sequence[Term]) -> Subquery:
-    """``(article_id, score)`` of every article matching all ``terms``."""
+def _idf(connection: Connection, terms: Sequence[Term]) -> list[float]:
+    """BM25's inverse document frequency of each term (all 1 for a single term: no effect)."""
+    if len(terms) == 1:
+        return [1.0]
+    articles = connection.exec_driver_sql("SELECT count(*) FROM article_search_text").scalar()
+    weights = []
+    for term in terms:
+        having = connection.exec_driver_sql(
+            "SELECT count(DISTINCT article_id) FROM article_search_chunk "
+            "WHERE tokens @@ CAST(%(q)s AS tsquery)",
+            {"q": phrase_query(term)},
+        ).scalar()
+        n, df = float(articles or 0), float(having or 0)
+        weights.append(math.log(1 + (n - df + 0.5) / (df + 0.5)))
+    return weights
+
+
+def hits(connection: Connection, terms: Sequence[Term]) -> Subquery:
+    """``(article_id, score)`` of every article matching all ``terms``.
+
+    The score is BM25-like: ``ts_rank`` gives each term a saturating term-frequency weight
+    (its log length normalisation punishes long texts far more than BM25 does, so it is left
+    off), scaled by the term's inverse document frequency.
+    """
     matched, params = _intersection(terms)
     every = " & ".join(f"({phrase_query(term)})" for term in terms)
     any_ = " | ".join(f"({phrase_query(term)})" for term in terms)
+    weighted = " + ".join(
+        f"ts_rank(tokens, CAST(:t{n} AS tsquery)) * {idf!r}"
+        for n, idf in enumerate(_idf(connection, terms))
+    )
     statement = text(
         "SELECT article_id, CAST(round(CAST(("
         f"  max(CASE WHEN field = {TITLE} AND tokens @@ CAST(:every AS tsquery) "
         f"      THEN {TITLE_TIER} ELSE 0 END) "
-        f"  + sum(ts_rank(tokens, CAST(:any AS tsquery)) "
-        f"        * CASE WHEN field = {TITLE} THEN {TITLE_RANK_FACTOR} ELSE 1 END)"
+        f"  + sum(({weighted}) * CASE WHEN field = {TITLE} THEN {TITLE_RANK_FACTOR} ELSE 1 END)"
         f") * {SCORE_SCALE} AS numeric)) AS BIGINT) AS score "
         "FROM article_search_chunk "
         f"WHERE article_id IN ({matched}) AND tokens @@ CAST(:any AS tsquery) "

@@ -132,7 +132,7 @@ def search_articles(
     then loaded, so a query with 40,000 hits never reads 40,000 articles.
     """
     backend = _backend(session)
-    hits = backend.hits(terms)
+    hits = backend.hits(session.connection(), terms)
     keyset = search_keyset(sort, hits)
     if after is not None:
         after = keyset.parse_key(after)

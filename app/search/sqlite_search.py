@@ -41,8 +41,8 @@ def match_expression(terms: Sequence[Term]) -> str:
     return " AND ".join(phrase_expression(term) for term in terms)
 
 
-def hits(terms: Sequence[Term]) -> Subquery:
-    """``(article_id, score)`` of every article matching all ``terms``."""
+def hits(connection: Connection, terms: Sequence[Term]) -> Subquery:
+    """``(article_id, score)`` of every article matching all ``terms`` (score: BM25 + tier)."""
     every = match_expression(terms)
     statement = text(
         "SELECT s.article_id AS article_id, "

@@ -21,14 +21,18 @@ def _plan(engine: Engine, q: str, *, scored: bool = True) -> str:
             # that the GIN index serves the query (it would be chosen on the real archive).
             session.execute(select(1))
             session.connection().exec_driver_sql("SET LOCAL enable_seqscan = off")
-            hits = postgres_search.hits(terms) if scored else postgres_search.hit_ids(terms)
+            hits = (
+                postgres_search.hits(session.connection(), terms)
+                if scored
+                else postgres_search.hit_ids(terms)
+            )
             statement = select(hits)
             compiled = statement.compile(session.get_bind())
             rows = session.connection().exec_driver_sql(
                 "EXPLAIN " + str(compiled), compiled.params
             )
         else:
-            statement = select(sqlite_search.hits(terms))
+            statement = select(sqlite_search.hits(session.connection(), terms))
             compiled = statement.compile(session.get_bind())
             rows = session.connection().exec_driver_sql(
                 "EXPLAIN QUERY PLAN " + str(compiled), tuple(compiled.params.values())
