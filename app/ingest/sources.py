@@ -7,16 +7,19 @@ limits of the settings (member size, member count, total unpacked bytes) are enf
 the bytes actually read, not on what the archive's headers claim.
 """
 
+import lzma
 import os
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import IO, BinaryIO
+from typing import IO, Any, BinaryIO
 
 from app.config import Settings
+from app.ingest.inflate import InflatingReader, Readable, compression_of
 
 # The corpus holds markdown articles and plain-text court transcripts; anything else
 # (images, .gitkeep, ...) in a folder or an archive is skipped, not failed.
@@ -191,11 +194,20 @@ class Reader:
             yield from self._tar(raw)
 
     def _tar(self, raw: BinaryIO) -> Iterator[SourceFile]:
-        counted = _CountingReader(raw, self.state)
+        head = raw.read(6)
+        kind = compression_of(head)
+        whole = _Prefixed(head, raw)
+        counted: Any = (
+            InflatingReader(whole, kind, self._count_raw)
+            if kind
+            else _CountingReader(whole, self.state)
+        )
         try:
             # Stream mode: members are read in order, nothing seeks back, nothing is unpacked.
-            tar = tarfile.open(fileobj=counted, mode="r|*")  # type: ignore[call-overload]  # noqa: SIM115
-        except (tarfile.TarError, OSError, EOFError) as exc:
+            tar = tarfile.open(fileobj=counted, mode="r|")  # noqa: SIM115
+        except (*_UNPACK_ERRORS, EOFError) as exc:
+            _close(counted)
+            self.state.complete = False
             raise SourceError(f"not a readable tar archive: {exc}") from exc
         with tar:
             try:
@@ -228,9 +240,14 @@ class Reader:
                         yield SourceFile(shown, problem="not a regular file")
                         continue
                     yield SourceFile(shown, data=extracted.read())
-            except (tarfile.TarError, OSError, EOFError) as exc:
+            except (*_UNPACK_ERRORS, EOFError) as exc:
                 self.state.complete = False
                 raise SourceError(f"archive is corrupt or truncated: {exc}") from exc
+            finally:
+                _close(counted)
+
+    def _count_raw(self, size: int) -> None:
+        self.state.bytes_done += size
 
     def _zip(self, raw: BinaryIO) -> Iterator[SourceFile]:
         try:
@@ -323,10 +340,35 @@ class Reader:
         return None
 
 
+_UNPACK_ERRORS = (tarfile.TarError, OSError, lzma.LZMAError, zlib.error)
+
+
+def _close(stream: object) -> None:
+    if isinstance(stream, InflatingReader):
+        stream.close()
+
+
+class _Prefixed:
+    """``raw`` with the bytes already read from its start put back in front."""
+
+    def __init__(self, head: bytes, raw: BinaryIO) -> None:
+        self._head = head
+        self._raw = raw
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            if size < 0:
+                out, self._head = self._head + self._raw.read(), b""
+                return out
+            out, self._head = self._head[:size], self._head[size:]
+            return out if len(out) == size else out + self._raw.read(size - len(out))
+        return self._raw.read(size)
+
+
 class _CountingReader:
     """A read-only file wrapper that records how many compressed bytes were consumed."""
 
-    def __init__(self, raw: BinaryIO, state: ReadState) -> None:
+    def __init__(self, raw: Readable, state: ReadState) -> None:
         self._raw = raw
         self._state = state
 
