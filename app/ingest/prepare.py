@@ -13,6 +13,7 @@ from typing import Any
 from app.identity import article_id
 from app.ingest.document import Row, article_document, document_hash, tag_order
 from app.parsing import IndexRecord, ParsedArticle, parse_article, parse_index_page
+from app.search import PreparedText, prepare_search_text
 
 # Fields a file may lack and an index entry may fill in.
 FILLABLE = ("title", "summary", "published_at", "authors")
@@ -35,8 +36,10 @@ class PreparedArticle:
     links: list[Row]
     images: list[Row]
     tags: list[tuple[str, str]]
-    # The whole file as decoded: search covers everything a reader of the file sees.
-    markdown: str = ""
+    # The file's search text and tokens, computed here in the worker (search covers the
+    # whole file as a reader sees it); None when not computed (the writer then indexes
+    # the body text).
+    search: PreparedText | None = None
     content_hash: str = ""
 
     @property
@@ -117,7 +120,7 @@ def prepare(path: str, data: bytes, digest: str) -> Prepared:
             return PreparedIndexPage(path, digest, list(records))
         parsed = parse_article(path, text)
         prepared = prepare_article(parsed, digest, len(data))
-        prepared.markdown = text
+        prepared.search = prepare_search_text(text)
         return prepared
     except Exception as exc:  # noqa: BLE001  (any parser failure is this file's failure)
         return FailedFile(path, f"parser error: {type(exc).__name__}: {exc}"[:500])

@@ -148,7 +148,7 @@ class ArticleStore:
         refilled = self._refill(session, [p for p in entry_paths if p not in in_batch], now)
         outcome.updated += [doc.id for doc, _ in refilled]
         upserted = [
-            SearchDocument(a.id, a.article["title"], a.article["body_text"], markdown=a.markdown)
+            SearchDocument(a.id, a.article["title"], a.article["body_text"], prepared=a.search)
             for a in (*new, *changed)
         ]
         hashes = {a.id: a.content_hash for a in (*new, *changed)}
