@@ -42,8 +42,8 @@ Batch = list[PreparedArticle | PreparedIndexPage]
 
 # Files per task sent to a worker, and bytes: small enough to keep both workers busy.
 _CHUNK_FILES = 32
-_CHUNK_BYTES = 4 * 1024 * 1024
-_AHEAD_PER_WORKER = 8
+_CHUNK_BYTES = 2 * 1024 * 1024
+_AHEAD_PER_WORKER = 4
 # Batches parsed and waiting for the writer thread: bounds memory.
 _WRITES_AHEAD = 2
 

@@ -10,7 +10,10 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.ingest import ingest
+from app.ingest.document import document_hash, load_stored
 from app.models import Article, Change
+from app.queries.articles import load_articles
+from app.schemas import content_hash_of
 from ingest.corpus_kit import copy_examples, dump, feed_rows, last_seq, tag_counts_in_step
 
 GARDEN = "content/gnews/9000101.md"
@@ -222,3 +225,16 @@ def test_empty_stubs_are_stored_and_flagged(
     ingest(engine, copy_examples(tmp_path / "corpus"), settings=settings)
     flagged = {path for path, a in _articles(engine).items() if a.is_empty}
     assert flagged == {STUB}
+
+
+def test_stored_rows_give_back_the_stored_hash(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    """What a refill rebuilds from the database hashes as the worker hashed it."""
+    ingest(engine, copy_examples(tmp_path / "corpus"), settings=settings)
+    with Session(engine) as session:
+        hashes = {a.id: a.content_hash for a in session.scalars(select(Article))}
+        stored = load_stored(session, list(hashes))
+        served = load_articles(session, list(hashes))
+    assert {i: document_hash(s.document()) for i, s in stored.items()} == hashes
+    assert {a.id: content_hash_of(a.model_dump(mode="json")) for a in served} == hashes
