@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -37,7 +37,7 @@ from app.db import make_engine, unit_of_work  # noqa: E402
 from app.feed import OP_UPSERT, record_change  # noqa: E402
 from app.feed_read import archive_digest, snapshot  # noqa: E402
 from app.migrate import upgrade_to_head  # noqa: E402
-from app.models import Article  # noqa: E402
+from app.models import Article, MirrorState  # noqa: E402
 
 CORPUS = str(Path(sys.executable).with_name("corpus"))
 ARCHIVE = REPO.parent / "shared" / "corpus" / "ourhimalayas-txt-dev.tar.xz"
@@ -152,25 +152,46 @@ def part_full(args: argparse.Namespace) -> None:
     print(done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-2000:])
 
 
+def mirror_position(url: str) -> int:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            value = conn.execute(select(func.max(MirrorState.last_seq))).scalar()
+        return int(value or 0)
+    except Exception:  # the schema is not there before the first run has migrated it
+        return 0
+    finally:
+        engine.dispose()
+
+
 def part_kills(args: argparse.Namespace) -> None:
+    """Each run is killed at a random moment after it has committed something new."""
     origin_url, _ = ingested_origin(args.work, args.archive)
     mirror_url = fresh_mirror(args.work, "killed")
     rng = random.Random(args.seed)
     with Origin(origin_url, args.work / "origin.log") as origin:
         for n in range(args.kills):
+            before = mirror_position(mirror_url)
             process = subprocess.Popen(
                 [CORPUS, "mirror", origin.url],
                 env=env_for(mirror_url),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
-            time.sleep(rng.uniform(1.0, args.max_wait))
+            deadline = time.monotonic() + 120
+            while process.poll() is None and time.monotonic() < deadline:
+                if mirror_position(mirror_url) > before:
+                    break
+                time.sleep(0.1)
+            time.sleep(rng.uniform(0.0, args.max_wait))
             finished = process.poll() is not None
             process.send_signal(signal.SIGKILL)
             process.wait()
             print(
                 f"kill {n + 1}: {'had already finished' if finished else 'killed mid-sync'}; "
-                f"articles held {local_digest(mirror_url)[1]}"
+                f"position {mirror_position(mirror_url)}, "
+                f"articles held {local_digest(mirror_url)[1]}",
+                flush=True,
             )
         done = subprocess.run(
             [CORPUS, "mirror", origin.url], env=env_for(mirror_url), capture_output=True, text=True
@@ -310,7 +331,9 @@ def main() -> None:
     parser.add_argument("--archive", type=Path, default=ARCHIVE)
     parser.add_argument("--work", type=Path, default=Path("/tmp/corpus-bench-mirror"))
     parser.add_argument("--kills", type=int, default=20)
-    parser.add_argument("--max-wait", type=float, default=8.0, help="Longest run before a kill, s.")
+    parser.add_argument(
+        "--max-wait", type=float, default=4.0, help="Longest wait after progress before a kill, s."
+    )
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--changes", type=int, default=40)
     parser.add_argument("--seconds", type=float, default=60.0)

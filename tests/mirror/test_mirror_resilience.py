@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from api.factory import ArticleSpec
-from changes.feedkit import publish, retitle, withdraw
+from changes.feedkit import publish, publish_many, retitle, withdraw
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -32,7 +32,7 @@ def _count(engine: Engine, model: type) -> int:
 def test_mirror_killed_mid_sync_resumes_with_nothing_lost_or_doubled(
     origin_url: str, origin_engine: Engine, database_url: str, tmp_path: Path
 ) -> None:
-    publish(origin_engine, *[ArticleSpec(body="长文。" * 200) for _ in range(2000)])
+    publish_many(origin_engine, range(2000), body="长文。" * 200)
     origin = Server(origin_url, tmp_path / "origin.log").start()
     mirror = make_engine(database_url)
     log = tmp_path / "mirror.log"
@@ -110,7 +110,7 @@ def test_follow_keeps_in_step_across_an_origin_restart(
 def test_a_mirror_of_a_mirror_holds_what_the_origin_holds(
     origin_url: str, origin_engine: Engine, database_url: str, sqlite_template: Path, tmp_path: Path
 ) -> None:
-    ids = publish(origin_engine, *[ArticleSpec(tags=[("郭文贵", "entity")]) for _ in range(300)])
+    ids = publish(origin_engine, *[ArticleSpec(tags=[("郭文贵", "entity")]) for _ in range(60)])
     withdraw(origin_engine, ids[0])
     origin = Server(origin_url, tmp_path / "origin.log").start()
     first = Server(database_url, tmp_path / "first.log")
