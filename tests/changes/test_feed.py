@@ -8,9 +8,12 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.api.changes import ChangesPublic, DigestPublic
+from app.config import Settings
 from app.db import unit_of_work
 from app.feed_read import feed_counter
 from app.feed_retention import prune_changes, purge_tombstones
+from app.main import create_app
 from app.models import Change, utcnow
 from app.queries.articles import get_article
 from changes.feedkit import publish, retitle, withdraw
@@ -121,12 +124,22 @@ def test_purge_with_nothing_old_leaves_the_feed_as_it_was(engine: Engine) -> Non
         assert session.scalar(select(func.count()).select_from(Change)) == 2
 
 
-def test_seq_survives_a_restart(settings, engine: Engine) -> None:  # type: ignore[no-untyped-def]
-    from app.main import create_app
-
+def test_seq_survives_a_restart(settings: Settings, engine: Engine) -> None:
     publish(engine, ArticleSpec())
     with TestClient(create_app(settings)) as first:
         assert first.get("/changes").json()["last_seq"] == 1
     publish(engine, ArticleSpec())
     with TestClient(create_app(settings)) as second:
         assert [r["seq"] for r in second.get("/changes").json()["results"]] == [1, 2]
+
+
+def test_answers_conform_to_their_documented_models(client: TestClient, engine: Engine) -> None:
+    a, b = publish(engine, ArticleSpec(tags=[("美国", "meta")]), ArticleSpec())
+    withdraw(engine, b)
+    for params in ({}, {"include_docs": "true"}):
+        page = ChangesPublic.model_validate(client.get("/changes", params=params).json())
+        assert [c.id for c in page.results] == [a, b]
+    DigestPublic.model_validate(client.get("/changes/digest").json())
+    documented = client.get("/openapi.json").json()["paths"]
+    assert {"/changes", "/changes/digest", "/export"} <= documented.keys()
+    assert "410" in documented["/changes"]["get"]["responses"]
