@@ -96,9 +96,15 @@ def _page_body(
     return {"results": results, "last_seq": page.last_seq}
 
 
+# The feed moves on every write: a cached answer would hide changes from a mirror.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
 def _json(body: dict[str, Any]) -> Response:
     return Response(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")), media_type="application/json"
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        media_type="application/json",
+        headers=NO_STORE,
     )
 
 
@@ -155,8 +161,9 @@ def _digest(engine: Engine) -> DigestPublic:
         f"article's `(id, content_hash)`, all from one snapshot. Digest: {DIGEST_ALGORITHM}"
     ),
 )
-async def changes_digest(engine: EngineDep) -> DigestPublic:
+async def changes_digest(engine: EngineDep, response: Response) -> DigestPublic:
     """The archive digest a mirror compares with its own."""
+    response.headers.update(NO_STORE)
     return await run_in_threadpool(_digest, engine)
 
 
@@ -183,4 +190,4 @@ async def changes_digest(engine: EngineDep) -> DigestPublic:
 def export_archive(engine: EngineDep) -> StreamingResponse:
     """Every live article, streamed from one snapshot with constant memory; for bootstrapping."""
     lines: Iterator[str] = export_lines(engine)
-    return StreamingResponse(lines, media_type="application/x-ndjson")
+    return StreamingResponse(lines, media_type="application/x-ndjson", headers=NO_STORE)

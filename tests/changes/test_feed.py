@@ -143,3 +143,8 @@ def test_answers_conform_to_their_documented_models(client: TestClient, engine: 
     documented = client.get("/openapi.json").json()["paths"]
     assert {"/changes", "/changes/digest", "/export"} <= documented.keys()
     assert "410" in documented["/changes"]["get"]["responses"]
+
+
+def test_feed_answers_are_never_stored_by_caches(client: TestClient) -> None:
+    for path in ("/changes", "/changes/digest", "/export"):
+        assert client.get(path).headers["cache-control"] == "no-store", path
