@@ -166,6 +166,12 @@ def verify(engine: Engine, client: OriginClient, say: Say, *, attempts: int = 5)
         with snapshot(engine) as session:
             local = archive_digest(session)
         matches = local.digest == origin["digest"] and local.count == origin["count"]
+        if matches:  # the operator can read when and at which digest it was last proved
+            with unit_of_work(engine) as session:
+                state = session.get(MirrorState, client.origin)
+                if state is not None:
+                    state.digest, state.updated_at = local.digest, utcnow()
+                    session.add(state)
         return Verdict(matches, origin, local.digest, local.count, reached)
     with snapshot(engine) as session:
         local = archive_digest(session)

@@ -75,7 +75,9 @@ def test_full_sync_then_edits_deletions_and_readds_follow(
             # Every local write recorded one change: 600 + 3 written + 1 deleted.
             assert session.scalar(select(func.max(Change.seq))) == 604
             state = session.get(MirrorState, origin.url)
-            assert state is not None and state.last_seq == origin.get("/changes/digest")["last_seq"]
+            proved = origin.get("/changes/digest")
+            assert state is not None
+            assert (state.last_seq, state.digest) == (proved["last_seq"], proved["digest"])
         mirror.dispose()
 
         code, out = run_mirror(origin.url, database_url, log)  # nothing new: nothing written
