@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import opencc
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
@@ -62,6 +63,7 @@ def _found(client: TestClient, q: str) -> set[str]:
         params["cursor"] = page["next"]
 
 
+@pytest.mark.slow
 def test_query_set_on_the_sample(
     engine: Engine, settings: Settings, client: TestClient, sample_dir: Path
 ) -> None:
