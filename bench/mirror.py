@@ -2,7 +2,7 @@
 
 Usage (each part can be run alone; every server is on loopback and stopped at the end):
 
-    .venv/bin/python bench/mirror.py full   [--archive PATH] [--work DIR]
+    .venv/bin/python bench/mirror.py full   [--archive PATH] [--work DIR] [--mirror-pg]
     .venv/bin/python bench/mirror.py kills  [--archive PATH] [--work DIR] [--kills 20]
     .venv/bin/python bench/mirror.py follow [--changes 40]
     .venv/bin/python bench/mirror.py writers [--seconds 60] [--pg postgresql://postgres@127.0.0.1:5432/test]
@@ -24,6 +24,8 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -132,17 +134,20 @@ def fresh_mirror(work: Path, name: str) -> str:
 def part_full(args: argparse.Namespace) -> None:
     origin_url, ingest_s = ingested_origin(args.work, args.archive)
     print(f"ingest of {args.archive.name}: {ingest_s:.1f} s")
-    mirror_url = fresh_mirror(args.work, "mirror")
-    with Origin(origin_url, args.work / "origin.log") as origin:
-        started = time.monotonic()
-        done = subprocess.run(
-            [CORPUS, "mirror", origin.url], env=env_for(mirror_url), capture_output=True, text=True
-        )
-        mirror_s = time.monotonic() - started
-        theirs = origin_digest(origin)
-    ours = local_digest(mirror_url)
+    with empty_mirror(args) as (mirror_url, kind):
+        with Origin(origin_url, args.work / "origin.log") as origin:
+            started = time.monotonic()
+            done = subprocess.run(
+                [CORPUS, "mirror", origin.url],
+                env=env_for(mirror_url),
+                capture_output=True,
+                text=True,
+            )
+            mirror_s = time.monotonic() - started
+            theirs = origin_digest(origin)
+        ours = local_digest(mirror_url)
     print(
-        f"mirror into an empty SQLite: {mirror_s:.1f} s (exit {done.returncode}); "
+        f"mirror into an empty {kind}: {mirror_s:.1f} s (exit {done.returncode}); "
         f"ratio {mirror_s / ingest_s:.2f}x (bar <= 1.5x)"
     )
     print(
@@ -150,6 +155,26 @@ def part_full(args: argparse.Namespace) -> None:
         f"{'MATCH' if theirs == ours else 'MISMATCH'}"
     )
     print(done.stdout.strip().splitlines()[-1] if done.stdout.strip() else done.stderr[-2000:])
+
+
+@contextmanager
+def empty_mirror(args: argparse.Namespace) -> Iterator[tuple[str, str]]:
+    """An empty SQLite file, or with --mirror-pg a new PostgreSQL database dropped at the end."""
+    if not args.mirror_pg:
+        yield fresh_mirror(args.work, "mirror"), "SQLite"
+        return
+    name = f"corpus_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(args.pg, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield (
+            args.pg.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+            + f"/{name}",
+            "PostgreSQL",
+        )
+    finally:
+        with psycopg.connect(args.pg, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def mirror_position(url: str) -> int:
@@ -338,6 +363,7 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=40)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--pg", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--mirror-pg", action="store_true", help="full: mirror into PostgreSQL.")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     {"full": part_full, "kills": part_kills, "follow": part_follow, "writers": part_writers}[
