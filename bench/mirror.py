@@ -6,6 +6,7 @@ Usage (each part can be run alone; every server is on loopback and stopped at th
     .venv/bin/python bench/mirror.py kills  [--archive PATH] [--work DIR] [--kills 20]
     .venv/bin/python bench/mirror.py follow [--changes 40]
     .venv/bin/python bench/mirror.py writers [--seconds 60] [--pg postgresql://postgres@127.0.0.1:5432/test]
+    .venv/bin/python bench/mirror.py export  (the server's peak memory while streaming /export)
 
 ``full`` ingests the archive into an origin SQLite (timed), serves it, mirrors it into an
 empty SQLite (timed) and compares digests; ``kills`` reuses that origin. Bars: mirror time
@@ -348,11 +349,39 @@ def part_writers(args: argparse.Namespace) -> None:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def part_export(args: argparse.Namespace) -> None:
+    """Streams /export of the ingested archive; the server's peak memory shows it is constant."""
+    origin_url, _ = ingested_origin(args.work, args.archive)
+    with Origin(origin_url, args.work / "origin.log") as origin:
+        assert origin.process is not None
+        httpx.get(f"{origin.url}/changes/digest", timeout=120)
+        before = _peak_rss_mb(origin.process.pid)
+        started, size, lines, trailer = time.monotonic(), 0, 0, ""
+        headers = {"Accept-Encoding": "identity"}
+        with httpx.stream("GET", f"{origin.url}/export", timeout=600, headers=headers) as response:
+            for line in response.iter_lines():
+                size, lines, trailer = size + len(line), lines + 1, line
+        seconds = time.monotonic() - started
+        after = _peak_rss_mb(origin.process.pid)
+    print(
+        f"/export: {lines - 1} articles, {size / 2**20:.0f} MiB in {seconds:.1f} s; "
+        f"server peak RSS "
+        f"{before:.0f} MiB before, {after:.0f} MiB after; trailer {trailer[:120]}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("part", choices=["full", "kills", "follow", "writers"])
+    parser.add_argument("part", choices=["full", "kills", "follow", "writers", "export"])
     parser.add_argument("--archive", type=Path, default=ARCHIVE)
     parser.add_argument("--work", type=Path, default=Path("/tmp/corpus-bench-mirror"))
     parser.add_argument("--kills", type=int, default=20)
@@ -366,9 +395,13 @@ def main() -> None:
     parser.add_argument("--mirror-pg", action="store_true", help="full: mirror into PostgreSQL.")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    {"full": part_full, "kills": part_kills, "follow": part_follow, "writers": part_writers}[
-        args.part
-    ](args)
+    {
+        "full": part_full,
+        "kills": part_kills,
+        "follow": part_follow,
+        "writers": part_writers,
+        "export": part_export,
+    }[args.part](args)
 
 
 if __name__ == "__main__":
