@@ -67,7 +67,7 @@ def _first_page_with_total(
         .order_by(*keyset.order_by())
         .limit(limit + 1)
     )
-    rows = session.execute(query).all()
+    rows = list(session.execute(query).all())
     return rows, (int(rows[0].total) if rows else 0)
 
 
