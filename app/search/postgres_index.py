@@ -1,8 +1,10 @@
-"""The PostgreSQL search index: the same tokens as SQLite, as ``tsvector`` chunks under GIN.
+"""The PostgreSQL search index: the text's characters and words as ``tsvector`` chunks under GIN.
 
-A ``tsvector`` keeps positions only up to 16,383 and at most 256 per lexeme, and phrase
-queries need every position, so a long text is cut into chunks that stay inside both limits.
-Chunks overlap, so a phrase shorter than the overlap is never cut in two.
+SQLite's tokens cut to single CJK characters (``character_tokens``): a substring query is a
+``<->`` phrase of characters, and the vectors take half the room bigrams would. A
+``tsvector`` keeps positions only up to 16,383 and at most 256 per lexeme, and phrase queries
+need every position, so a long text is cut into chunks that stay inside both limits. Chunks
+overlap, so a phrase shorter than the overlap is never cut in two.
 """
 
 from collections.abc import Sequence
@@ -11,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from app.search.folding import fold
 from app.search.indexed_text import IndexedText
-from app.search.tokens import token_string
+from app.search.tokens import character_tokens, token_string
 
 CHUNK_TOKENS = 4000
 OVERLAP_TOKENS = 64
@@ -62,7 +64,7 @@ def _chunk_rows(text: IndexedText) -> list[dict[str, object]]:
         body_tokens = token_string(fold(text.body))
     article_id = text.id
     for field, token_text in ((TITLE, token_string(fold(text.title))), (BODY, body_tokens)):
-        tokens = [t for t in token_text.split() if len(t) <= MAX_LEXEME_CHARS]
+        tokens = [t for t in character_tokens(token_text.split()) if len(t) <= MAX_LEXEME_CHARS]
         for number, literal in enumerate(chunks(tokens)):
             rows.append(
                 {"article_id": article_id, "field": field, "chunk": number, "tokens": literal}
@@ -106,3 +108,26 @@ def replace(connection: Connection, texts: Sequence[IndexedText]) -> None:
             "VALUES (%(article_id)s, %(field)s, %(chunk)s, %(tokens)s::tsvector)",
             rows,
         )
+
+
+def rebuild(connection: Connection, batch: int = 500) -> None:
+    """Re-tokenise every indexed article from its stored text (after the tokens changed)."""
+    connection.exec_driver_sql("DELETE FROM article_search_chunk")
+    after = ""
+    while True:
+        texts = [
+            IndexedText(article_id, title, body, from_file)
+            for article_id, title, body, from_file in connection.exec_driver_sql(
+                "SELECT article_id, title, body, from_file FROM article_search_text "
+                "WHERE article_id > %(after)s ORDER BY article_id LIMIT %(n)s",
+                {"after": after, "n": batch},
+            )
+        ]
+        if not texts:
+            return
+        connection.exec_driver_sql(
+            "INSERT INTO article_search_chunk (article_id, field, chunk, tokens) "
+            "VALUES (%(article_id)s, %(field)s, %(chunk)s, %(tokens)s::tsvector)",
+            [row for t in texts for row in _chunk_rows(t)],
+        )
+        after = texts[-1].id

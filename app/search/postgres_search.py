@@ -11,6 +11,7 @@ from app.search.indexed_text import StoredText
 from app.search.postgres_index import TITLE, lexeme_literal
 from app.search.query import Term
 from app.search.sqlite_search import SCORE_SCALE, TITLE_TIER
+from app.search.tokens import query_characters
 
 # ts_rank weights {D, C, B, A}: body chunks are D, titles are stored as D too, so the title
 # gets its boost from the tier and from this factor.
@@ -18,10 +19,8 @@ TITLE_RANK_FACTOR = 4.0
 
 
 def phrase_query(term: Term) -> str:
-    """One term as ``tsquery`` input: ``'a' <-> 'b' <-> 'c':*``."""
-    return " <-> ".join(
-        lexeme_literal(token.text) + (":*" if token.prefix else "") for token in term.tokens
-    )
+    """One term as ``tsquery`` input: its characters and words in a row, ``'a' <-> 'b'``."""
+    return " <-> ".join(lexeme_literal(lexeme) for lexeme in query_characters(term.folded))
 
 
 def _intersection(terms: Sequence[Term]) -> tuple[str, dict[str, str]]:

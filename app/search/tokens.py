@@ -28,6 +28,7 @@ CJK_CLASS = (
 )
 _UNIT = re.compile(rf"([{CJK_CLASS}]+)|([^\W{CJK_CLASS}]+)")
 _CJK_RUN = re.compile(rf"[{CJK_CLASS}]+")
+_CJK_CHAR = re.compile(rf"[{CJK_CLASS}]")
 _NOT_TOKEN = re.compile(rf"[^\w{CJK_CLASS}]+")
 
 
@@ -80,3 +81,24 @@ def query_tokens(folded: str) -> list[QueryToken]:
         elif len(run) == 1:
             phrase.append(QueryToken(run, prefix=True))
     return phrase
+
+
+def character_tokens(tokens: list[str]) -> list[str]:
+    """Index tokens with each CJK token cut to its first character: the text's characters.
+
+    PostgreSQL indexes these: a ``tsvector`` repeats every distinct lexeme of a chunk, so
+    single characters take half the room of bigrams, and ``<->`` phrases make substrings.
+    """
+    cjk = _CJK_CHAR.match
+    return [token[0] if cjk(token) else token for token in tokens]
+
+
+def query_characters(folded: str) -> list[str]:
+    """A folded query term as the phrase of ``character_tokens`` it must match."""
+    lexemes: list[str] = []
+    for match in _UNIT.finditer(folded):
+        if match.group(1) is not None:
+            lexemes.extend(match.group(1))
+        else:
+            lexemes.append(match.group(2))
+    return lexemes

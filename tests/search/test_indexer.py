@@ -7,31 +7,38 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.db import dialect_name, unit_of_work
-from app.search import SearchDocument, index_articles, prepare_search_text, unindex_articles
-from app.search.folding import fold
-from app.search.tokens import query_tokens
+from app.search import (
+    SearchDocument,
+    index_articles,
+    postgres_index,
+    prepare_search_text,
+    unindex_articles,
+)
+from app.search.postgres_search import phrase_query
+from app.search.query import parse_query
+from app.search.sqlite_search import phrase_expression
 
 
 def indexed_ids(engine: Engine, term: str) -> set[str]:
     """Ids whose index holds the folded ``term`` as a phrase, read straight from the index."""
-    phrase = query_tokens(fold(term))
+    [parsed] = parse_query(f'"{term}"')
     with Session(engine) as session:
         if dialect_name(session) == "postgresql":
-            query = " <-> ".join(
-                f"'{t.text}'" + (":*" if t.prefix else "") for t in phrase
-            )
             rows = session.execute(
-                text("SELECT DISTINCT article_id FROM article_search_chunk "
-                     "WHERE tokens @@ CAST(:q AS tsquery)"),
-                {"q": query},
+                text(
+                    "SELECT DISTINCT article_id FROM article_search_chunk "
+                    "WHERE tokens @@ CAST(:q AS tsquery)"
+                ),
+                {"q": phrase_query(parsed)},
             )
         else:
-            parts = [f'"{t.text}"' + (" *" if t.prefix else "") for t in phrase]
             rows = session.execute(
-                text("SELECT s.article_id FROM article_search_fts f "
-                     "JOIN article_search_text s ON s.rowid = f.rowid "
-                     "WHERE article_search_fts MATCH :q"),
-                {"q": " + ".join(parts)},
+                text(
+                    "SELECT s.article_id FROM article_search_fts f "
+                    "JOIN article_search_text s ON s.rowid = f.rowid "
+                    "WHERE article_search_fts MATCH :q"
+                ),
+                {"q": phrase_expression(parsed)},
             )
         return {row[0] for row in rows}
 
@@ -125,3 +132,27 @@ def test_title_only_change_keeps_the_file_text(engine: Engine) -> None:
     _index(engine, [SearchDocument(id=other, title="别", body_text="换了正文")])
     assert indexed_ids(engine, "只有") == set()  # a body-only article follows its body
     assert indexed_ids(engine, "换了") == {other}
+
+
+def test_postgres_rebuild_reproduces_the_index(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the re-tokenising migration (0005) runs on PostgreSQL only")
+    ids = add_articles(engine, [ArticleSpec(title="郭文貴"), ArticleSpec(title="标题")])
+    _index(engine, [
+        SearchDocument(id=ids[0], title="郭文貴", body_text="长文。" * 3000 + "Bannon"),
+        SearchDocument(id=ids[1], title="标题", body_text="短文"),
+    ])
+
+    def chunks() -> list[tuple[object, ...]]:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.exec_driver_sql(
+                "SELECT article_id, field, chunk, tokens::text FROM article_search_chunk "
+                "ORDER BY 1, 2, 3"
+            )]
+
+    before = chunks()
+    assert len(before) > 3  # the long text took several chunks
+    with engine.begin() as conn:
+        postgres_index.rebuild(conn, batch=1)
+    assert chunks() == before
+    assert indexed_ids(engine, "贵") == {ids[0]}
