@@ -79,11 +79,14 @@ def _with_progress_bar(
         TextColumn("{task.fields[files]} files"),
         TimeElapsedColumn(),
     ]
-    with Progress(*columns, console=console, transient=True) as bar:
+    # No refresh thread (auto_refresh off): the ingest forks its parse workers, and a process
+    # with other threads running should not fork. The bar is redrawn as progress comes in.
+    with Progress(*columns, console=console, transient=True, auto_refresh=False) as bar:
         task = bar.add_task("ingest", total=None, files=0)
 
         def show(p: IngestProgress) -> None:
             bar.update(task, completed=p.done, total=p.total, files=p.files)
+            bar.refresh()
 
         return ingest(
             engine,

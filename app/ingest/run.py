@@ -42,10 +42,13 @@ Batch = list[PreparedArticle | PreparedIndexPage]
 
 # Files per task sent to a worker, and bytes: small enough to keep both workers busy.
 _CHUNK_FILES = 32
-_CHUNK_BYTES = 2 * 1024 * 1024
+_CHUNK_BYTES = 1024 * 1024
 _AHEAD_PER_WORKER = 4
-# Batches parsed and waiting for the writer thread: bounds memory.
-_WRITES_AHEAD = 2
+# Batches parsed and waiting for the writer thread, and a batch's file bytes (long
+# transcripts come in runs, and each article is held several times over: rows, search text,
+# tokens): both bound memory.
+_WRITES_AHEAD = 1
+_BATCH_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,15 @@ class _Parsing:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> None:
+        """Starts the worker processes now, before this run starts threads of its own, so
+        they can be forked (cheap, and sharing the parent's pages) rather than spawned."""
+        if self.workers > 0 and self._pool is None:
+            try:
+                self.submit([]).result()
+            except BrokenProcessPool:
+                self.restart()
 
     def submit(self, chunk: list[tuple[str, bytes, str]]) -> Future[list[Prepared]]:
         if self.workers <= 0:
@@ -128,6 +140,7 @@ class _Run:
         self.chunk_bytes = 0
         self.inflight: deque[tuple[Future[list[Prepared]], list[str]]] = deque()
         self.batch: Batch = []
+        self.batch_bytes = 0
         self.writer = ThreadPoolExecutor(1, thread_name_prefix="ingest-writer")
         self.writes: deque[Future[list[StoreOutcome]]] = deque()
 
@@ -193,7 +206,9 @@ class _Run:
                 self.report.failed.append(result)
             else:
                 self.batch.append(result)
-        if len(self.batch) >= self.batch_size:
+                if isinstance(result, PreparedArticle):
+                    self.batch_bytes += int(result.article["size_bytes"])
+        if len(self.batch) >= self.batch_size or self.batch_bytes >= _BATCH_BYTES:
             self.write()
 
     def finish(self) -> None:
@@ -214,7 +229,7 @@ class _Run:
     # touches the store; its outcomes are counted here, in the reading thread.
 
     def write(self) -> None:
-        batch, self.batch = self.batch, []
+        batch, self.batch, self.batch_bytes = self.batch, [], 0
         if batch:
             self.writes.append(self.writer.submit(self._write, batch))
         while len(self.writes) > _WRITES_AHEAD:
@@ -319,6 +334,7 @@ def ingest(
         progress=progress,
     )
     try:
+        run.parsing.start()
         for one in sources:
             run.read(one)
         run.finish()
