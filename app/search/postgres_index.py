@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from app.search.folding import fold
 from app.search.indexed_text import IndexedText
-from app.search.tokens import character_tokens, token_string
+from app.search.tokens import GAP, character_tokens, token_string
 
 CHUNK_TOKENS = 4000
 OVERLAP_TOKENS = 64
@@ -31,7 +31,8 @@ def lexeme_literal(lexeme: str) -> str:
 def _chunk_literal(tokens: Sequence[str]) -> str:
     positions: dict[str, list[str]] = {}
     for position, token in enumerate(tokens, start=1):
-        positions.setdefault(token, []).append(str(position))
+        if token != GAP:  # a position that holds nothing
+            positions.setdefault(token, []).append(str(position))
     return " ".join(f"{lexeme_literal(lex)}:{','.join(pos)}" for lex, pos in positions.items())
 
 
@@ -45,7 +46,7 @@ def chunks(tokens: Sequence[str]) -> list[str]:
         limit = min(len(tokens), start + CHUNK_TOKENS)
         while end < limit:
             seen = counts.get(tokens[end], 0)
-            if seen >= MAX_POSITIONS:
+            if seen >= MAX_POSITIONS and tokens[end] != GAP:
                 break
             counts[tokens[end]] = seen + 1
             end += 1

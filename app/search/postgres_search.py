@@ -20,7 +20,12 @@ TITLE_RANK_FACTOR = 4.0
 
 def phrase_query(term: Term) -> str:
     """One term as ``tsquery`` input: its characters and words in a row, ``'a' <-> 'b'``."""
-    return " <-> ".join(lexeme_literal(lexeme) for lexeme in query_characters(term.folded))
+    parts: list[str] = []
+    for lexeme, distance in query_characters(term.folded):
+        if parts:
+            parts.append("<->" if distance == 1 else f"<{distance}>")
+        parts.append(lexeme_literal(lexeme))
+    return " ".join(parts)
 
 
 def _intersection(terms: Sequence[Term]) -> tuple[str, dict[str, str]]:

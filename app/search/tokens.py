@@ -83,22 +83,48 @@ def query_tokens(folded: str) -> list[QueryToken]:
     return phrase
 
 
+# In ``character_tokens``: an unindexed position between two CJK runs, so that no phrase
+# of characters spans punctuation (as no bigram does on SQLite).
+GAP = ""
+
+
 def character_tokens(tokens: list[str]) -> list[str]:
     """Index tokens with each CJK token cut to its first character: the text's characters.
 
     PostgreSQL indexes these: a ``tsvector`` repeats every distinct lexeme of a chunk, so
     single characters take half the room of bigrams, and ``<->`` phrases make substrings.
+    Where one CJK run ends (its last token is a lone character) and another follows, a
+    ``GAP`` keeps the runs apart.
     """
     cjk = _CJK_CHAR.match
-    return [token[0] if cjk(token) else token for token in tokens]
-
-
-def query_characters(folded: str) -> list[str]:
-    """A folded query term as the phrase of ``character_tokens`` it must match."""
-    lexemes: list[str] = []
-    for match in _UNIT.finditer(folded):
-        if match.group(1) is not None:
-            lexemes.extend(match.group(1))
+    out: list[str] = []
+    run_ended = False
+    for token in tokens:
+        if cjk(token):
+            if run_ended:
+                out.append(GAP)
+            out.append(token[0])
+            run_ended = len(token) == 1
         else:
-            lexemes.append(match.group(2))
+            out.append(token)
+            run_ended = False
+    return out
+
+
+def query_characters(folded: str) -> list[tuple[str, int]]:
+    """A folded query term as the phrase of ``character_tokens`` it must match.
+
+    Each lexeme comes with its distance from the one before (2 across a ``GAP``).
+    """
+    lexemes: list[tuple[str, int]] = []
+    previous_cjk = False
+    for match in _UNIT.finditer(folded):
+        run = match.group(1)
+        if run is not None:
+            lexemes.append((run[0], 2 if previous_cjk else 1))
+            lexemes.extend((ch, 1) for ch in run[1:])
+            previous_cjk = True
+        else:
+            lexemes.append((match.group(2), 1))
+            previous_cjk = False
     return lexemes

@@ -55,6 +55,8 @@ def test_chinese_matches_as_substring_of_one_and_two_characters(
     assert hits(client, "播") == sorted([archive["fullwidth"], archive["halfwidth"]])
     assert hits(client, "贵先生说") == sorted([archive["guo"], archive["simplified"]])
     assert hits(client, "贵说") == []
+    assert hits(client, "说中共") == []  # 说，中共: no substring across punctuation
+    assert hits(client, '"说，中共"') == sorted([archive["guo"], archive["simplified"]])
     assert hits(client, "字") == [archive["single"]]  # in the title (一个字) and the text
 
 
