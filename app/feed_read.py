@@ -151,7 +151,7 @@ def article_ids_after(session: Session, after: str | None, limit: int) -> list[s
 
 
 # Articles read per keyset step of an export: bounds memory whatever the archive's size.
-EXPORT_CHUNK = 200
+EXPORT_CHUNK = 50
 
 
 def export_lines(engine: Engine) -> Iterator[str]:
