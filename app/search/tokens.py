@@ -1,10 +1,11 @@
-"""Search tokens: what both index backends store and what queries look up.
+"""Search tokens: what the indexes store and what queries look up.
 
 Chinese has no spaces, so a run of CJK characters becomes overlapping bigrams, and its last
 character a unigram: every character starts exactly one token. A substring of two or more
 characters is then a phrase of bigrams, and a single character is a prefix lookup, and both
 stay index lookups. Every other run of word characters (Latin, digits, Cyrillic...) is one
-token, which is what makes Latin terms match whole words.
+token, which is what makes Latin terms match whole words. SQLite indexes these tokens;
+PostgreSQL indexes them cut to single characters (``character_tokens``).
 """
 
 import re
