@@ -13,12 +13,35 @@ from pydantic import BaseModel, ConfigDict, Field
 
 EXAMPLE_ID = "gnews-2362915"
 
+# One article summary, as the examples of every list route in the OpenAPI spec show it.
+SUMMARY_EXAMPLE: dict[str, object] = {
+    "id": EXAMPLE_ID,
+    "path": "content/gnews/2362915.md",
+    "collection": "gnews",
+    "title": "艾娃做客斯廷奇菲尔德播客：中共利用TikTok影响选举",
+    "summary": None,
+    "published_at": "2024-03-04T08:37:00Z",
+    "authors": ["澳洲雅典娜农场"],
+    "tags": [{"name": "TikTok", "kind": "entity"}],
+    "source": {
+        "name": "GNews",
+        "url": "https://gnews.org/articles/2362915",
+        "external_id": "2362915",
+    },
+    "content_hash": "9f2c" + "0" * 60,
+    "updated_at": "2026-11-26T12:00:00Z",
+}
+
 
 class SourcePublic(BaseModel):
     """Where the article was reposted from."""
 
-    name: str | None = Field(description="Source name, e.g. GNews, GETTR, 戰友之聲.", examples=["GNews"])
-    url: str | None = Field(description="Link to the original.", examples=["https://gnews.org/articles/2362915"])
+    name: str | None = Field(
+        description="Source name, e.g. GNews, GETTR, 戰友之聲.", examples=["GNews"]
+    )
+    url: str | None = Field(
+        description="Link to the original.", examples=["https://gnews.org/articles/2362915"]
+    )
     external_id: str | None = Field(description="The source's own id.", examples=["2362915"])
 
 
@@ -26,15 +49,23 @@ class TagRef(BaseModel):
     """A tag on an article."""
 
     name: str = Field(description="The tag as written.", examples=["美国"])
-    kind: str = Field(description="`meta` (the file's own tag) or `entity` (inline `[[zh:...]]`).", examples=["entity"])
+    kind: str = Field(
+        description="`meta` (the file's own tag) or `entity` (inline `[[zh:...]]`).",
+        examples=["entity"],
+    )
 
 
 class BylinePublic(BaseModel):
     """A credit line."""
 
-    role: str = Field(description="Normalised role: author, editor, translator, proofreader, organisation, ...", examples=["editor"])
+    role: str = Field(
+        description="Normalised role: author, editor, translator, proofreader, organisation, ...",
+        examples=["editor"],
+    )
     name: str = Field(description="The name as written.", examples=["水星"])
-    role_as_written: str | None = Field(default=None, description="The label in the file.", examples=["编辑上传"])
+    role_as_written: str | None = Field(
+        default=None, description="The label in the file.", examples=["编辑上传"]
+    )
 
 
 class ArticleSummary(BaseModel):
@@ -43,16 +74,37 @@ class ArticleSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
     id: str = Field(description="Stable id made from the path.", examples=[EXAMPLE_ID])
-    path: str = Field(description="Path of the file relative to the corpus root.", examples=["content/gnews/2362915.md"])
-    collection: str = Field(description="gnews, transcript, gettr, article, court-case or page.", examples=["gnews"])
-    title: str | None = Field(description="The title (from the file, else from the archive's index).", examples=["艾娃做客斯廷奇菲尔德播客：中共利用TikTok影响选举"])
-    summary: str | None = Field(description="A summary from the archive's index, where it gives one.", examples=[None])
-    published_at: datetime | None = Field(description="Publication time, UTC.", examples=["2024-03-04T08:37:00Z"])
-    authors: list[str] = Field(description="Authors and farms credited.", examples=[["澳洲雅典娜农场"]])
-    tags: list[TagRef] = Field(description="Meta and entity tags.", examples=[[{"name": "TikTok", "kind": "entity"}]])
+    path: str = Field(
+        description="Path of the file relative to the corpus root.",
+        examples=["content/gnews/2362915.md"],
+    )
+    collection: str = Field(
+        description="gnews, transcript, gettr, article, court-case or page.", examples=["gnews"]
+    )
+    title: str | None = Field(
+        description="The title (from the file, else from the archive's index).",
+        examples=["艾娃做客斯廷奇菲尔德播客：中共利用TikTok影响选举"],
+    )
+    summary: str | None = Field(
+        description="A summary from the archive's index, where it gives one.", examples=[None]
+    )
+    published_at: datetime | None = Field(
+        description="Publication time, UTC.", examples=["2024-03-04T08:37:00Z"]
+    )
+    authors: list[str] = Field(
+        description="Authors and farms credited.", examples=[["澳洲雅典娜农场"]]
+    )
+    tags: list[TagRef] = Field(
+        description="Meta and entity tags.", examples=[[{"name": "TikTok", "kind": "entity"}]]
+    )
     source: SourcePublic = Field(description="Where it was reposted from.")
-    content_hash: str = Field(description="SHA-256 of the article's content; changes whenever the content does.", examples=["9f2c" + "0" * 60])
-    updated_at: datetime = Field(description="When this service last changed the article.", examples=["2026-11-26T12:00:00Z"])
+    content_hash: str = Field(
+        description="SHA-256 of the article's content; changes whenever the content does.",
+        examples=["9f2c" + "0" * 60],
+    )
+    updated_at: datetime = Field(
+        description="When this service last changed the article.", examples=["2026-11-26T12:00:00Z"]
+    )
 
 
 class SectionPublic(BaseModel):
@@ -69,13 +121,17 @@ class LinkPublic(BaseModel):
     url: str = Field(examples=["https://www.rbc.ru/politics/"])
     text: str | None = Field(examples=["rbc.ru"])
     section_index: int | None = Field(examples=[4])
-    is_reference: bool = Field(description="True under a references heading (参考链接, 原文链接...).", examples=[True])
+    is_reference: bool = Field(
+        description="True under a references heading (参考链接, 原文链接...).", examples=[True]
+    )
 
 
 class ImagePublic(BaseModel):
     """An image with its caption or credit."""
 
-    url: str = Field(examples=["https://assets.gnews.org/wp-content/uploads/2022/06/2_1654263169.png"])
+    url: str = Field(
+        examples=["https://assets.gnews.org/wp-content/uploads/2022/06/2_1654263169.png"]
+    )
     alt: str | None = Field(examples=[""])
     caption: str | None = Field(examples=["nbcnews.com"])
 
@@ -87,21 +143,36 @@ class ArticlePublic(ArticleSummary):
         description="Every credit line, as written.",
         examples=[[{"role": "editor", "name": "水星", "role_as_written": "编辑上传"}]],
     )
-    script: str | None = Field(description="simplified, traditional, mixed, or null.", examples=["simplified"])
-    is_empty: bool = Field(description="True for stubs with no body (left out of lists by default).", examples=[False])
+    script: str | None = Field(
+        description="simplified, traditional, mixed, or null.", examples=["simplified"]
+    )
+    is_empty: bool = Field(
+        description="True for stubs with no body (left out of lists by default).", examples=[False]
+    )
     sections: list[SectionPublic] = Field(
         description="The body's parts, in order.",
         examples=[[{"index": 0, "heading": None, "text": "……"}]],
     )
     links: list[LinkPublic] = Field(
         description="Links cited in the body, in order.",
-        examples=[[{"url": "https://www.rbc.ru/politics/", "text": "rbc.ru", "section_index": 4, "is_reference": True}]],
+        examples=[
+            [
+                {
+                    "url": "https://www.rbc.ru/politics/",
+                    "text": "rbc.ru",
+                    "section_index": 4,
+                    "is_reference": True,
+                }
+            ]
+        ],
     )
     images: list[ImagePublic] = Field(
         description="Images of the body, in order.",
         examples=[[{"url": "https://assets.gnews.org/a.png", "alt": "", "caption": "nbcnews.com"}]],
     )
-    body_markdown: str = Field(description="The body as markdown, header and footers removed.", examples=["据报道……"])
+    body_markdown: str = Field(
+        description="The body as markdown, header and footers removed.", examples=["据报道……"]
+    )
     body_text: str = Field(description="The body as plain text.", examples=["据报道……"])
 
 
@@ -112,5 +183,7 @@ _NOT_CONTENT = {"content_hash", "updated_at"}
 def content_hash_of(document: dict[str, Any]) -> str:
     """SHA-256 over an article's content fields as canonical JSON (same on every mirror)."""
     content = {k: v for k, v in document.items() if k not in _NOT_CONTENT}
-    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    canonical = json.dumps(
+        content, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

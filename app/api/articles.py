@@ -23,7 +23,7 @@ from app.http.caching import etag_of_hash, json_response, not_modified
 from app.pagination import scope_of
 from app.queries import articles as queries
 from app.queries.filters import article_keyset
-from app.schemas import EXAMPLE_ID, ArticlePublic
+from app.schemas import EXAMPLE_ID, SUMMARY_EXAMPLE, ArticlePublic
 
 router = APIRouter(tags=["articles"])
 
@@ -38,23 +38,6 @@ ArticleId = Annotated[
     ),
 ]
 
-SUMMARY_EXAMPLE: dict[str, object] = {
-    "id": EXAMPLE_ID,
-    "path": "content/gnews/2362915.md",
-    "collection": "gnews",
-    "title": "艾娃做客斯廷奇菲尔德播客：中共利用TikTok影响选举",
-    "summary": None,
-    "published_at": "2024-03-04T08:37:00Z",
-    "authors": ["澳洲雅典娜农场"],
-    "tags": [{"name": "TikTok", "kind": "entity"}],
-    "source": {
-        "name": "GNews",
-        "url": "https://gnews.org/articles/2362915",
-        "external_id": "2362915",
-    },
-    "content_hash": "9f2c" + "0" * 60,
-    "updated_at": "2026-11-26T12:00:00Z",
-}
 PAGE_EXAMPLE = {
     "items": [SUMMARY_EXAMPLE],
     "next": "eyJ2IjoxLCJzIjoi...In0.Qm9ndXNzaWduYXR1cmU",

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.config import Settings
+from app.db import unit_of_work
 
 
 def get_engine(request: Request) -> Engine:
@@ -27,15 +28,8 @@ def get_db(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Session]:
 
     Query and ingest code called from a route never commits by itself.
     """
-    session = Session(engine, expire_on_commit=False)
-    try:
+    with unit_of_work(engine) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 SessionDep = Annotated[Session, Depends(get_db)]

@@ -22,7 +22,9 @@ class Readiness(Health):
     """Readiness: the database answers and its schema is at the code's head revision."""
 
     database: str = Field(description="The database dialect.", examples=["sqlite"])
-    schema_revision: str | None = Field(description="Alembic revision of the database.", examples=["0001"])
+    schema_revision: str | None = Field(
+        description="Alembic revision of the database.", examples=["0001"]
+    )
 
 
 @router.get("/healthz", summary="Liveness", response_model=Health)

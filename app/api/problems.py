@@ -19,7 +19,9 @@ log = logging.getLogger("app.errors")
 class Problem(BaseModel):
     """An error, as RFC 9457 shapes it."""
 
-    type: str = Field(description="A URI naming the kind of error.", examples=["/problems/not-found"])
+    type: str = Field(
+        description="A URI naming the kind of error.", examples=["/problems/not-found"]
+    )
     title: str = Field(description="A short summary of the kind of error.", examples=["Not Found"])
     status: int = Field(description="The HTTP status code.", examples=[404])
     detail: str = Field(
@@ -75,7 +77,11 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
             continue
         out[status] = {
             "description": descriptions.get(status, "Error"),
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": Problem.model_json_schema(ref_template="#/components/schemas/{model}")}},
+            "content": {
+                PROBLEM_MEDIA_TYPE: {
+                    "schema": Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+                }
+            },
             "model": Problem,
         }
     return out
@@ -87,7 +93,11 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(_request: Request, exc: ProblemError) -> JSONResponse:
         return problem_response(
-            exc.status, exc.title, exc.detail, type_slug=exc.type_slug, headers=exc.headers,
+            exc.status,
+            exc.title,
+            exc.detail,
+            type_slug=exc.type_slug,
+            headers=exc.headers,
             errors=exc.errors,
         )
 
@@ -99,8 +109,11 @@ def install_problem_handlers(app: FastAPI) -> None:
         ]
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)
         return problem_response(
-            422, "Unprocessable Content", detail or "invalid request",
-            type_slug="unprocessable", errors=errors,
+            422,
+            "Unprocessable Content",
+            detail or "invalid request",
+            type_slug="unprocessable",
+            errors=errors,
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -9,7 +9,7 @@ from app.api.listing import NO_NUL, ArticleFilterDep, CursorQuery, LimitQuery, p
 from app.api.problems import problem_responses
 from app.http.caching import dump_json, json_response, not_modified, strong_etag
 from app.pagination import encode_cursor, scope_of
-from app.schemas import EXAMPLE_ID
+from app.schemas import SUMMARY_EXAMPLE
 from app.search.query import parse_query
 from app.search.results import search_articles
 from app.search.schemas import SearchPage
@@ -21,21 +21,7 @@ SearchSort = Literal["relevance", "-published_at", "published_at", "-updated_at"
 SEARCH_EXAMPLE = {
     "items": [
         {
-            "id": EXAMPLE_ID,
-            "path": "content/gnews/2362915.md",
-            "collection": "gnews",
-            "title": "艾娃做客斯廷奇菲尔德播客：中共利用TikTok影响选举",
-            "summary": None,
-            "published_at": "2024-03-04T08:37:00Z",
-            "authors": ["澳洲雅典娜农场"],
-            "tags": [{"name": "TikTok", "kind": "entity"}],
-            "source": {
-                "name": "GNews",
-                "url": "https://gnews.org/articles/2362915",
-                "external_id": "2362915",
-            },
-            "content_hash": "9f2c" + "0" * 60,
-            "updated_at": "2026-11-26T12:00:00Z",
+            **SUMMARY_EXAMPLE,
             "score": 1003.52,
             "snippets": [
                 {
