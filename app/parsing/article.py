@@ -10,7 +10,7 @@ from app.identity import collection_of
 from app.parsing.body import Body, parse_body
 from app.parsing.byline import bylines_of, is_credit
 from app.parsing.footer import cut_footer
-from app.parsing.head import GENERIC_TITLE, GNEWS, VOG, Head, parse_head
+from app.parsing.head import GENERIC_TITLE, GNEWS, MONTH_NAMES, VOG, Head, parse_head
 from app.parsing.model import ParsedArticle, ParsedSection, Source
 from app.parsing.script import script_of
 from app.parsing.text import entity_tags_of, normalise_characters, strip_entity_markup
@@ -25,20 +25,6 @@ _FIRST_YEAR = 2015
 _HEADLINE_REACH = 6
 _MAX_HEADLINE = 100
 _DATE_ONLY = re.compile(r"^[\d\s年月日号號\-/.:：]+$")
-_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
 
 
 def parse_article(path: str, text: str) -> ParsedArticle:
@@ -83,7 +69,7 @@ def _fill_title(article: ParsedArticle, head: Head, body: Body) -> None:
         article.title_source = "body"
         return
     if article.collection == "court-case" and (day := _COURT_DAY.search(article.path)):
-        date = f"{_MONTHS[int(day.group(2)) - 1]} {int(day.group(1))}, {day.group(3)}"
+        date = f"{MONTH_NAMES[int(day.group(2)) - 1]} {int(day.group(1))}, {day.group(3)}"
         article.title, article.title_is_placeholder = f"{date} Transcript", False
         article.title_source = "filename"
 

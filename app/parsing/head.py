@@ -11,6 +11,22 @@ from datetime import UTC, datetime
 from app.parsing.model import Byline, Source
 from app.parsing.text import clean_title, entity_tags_of
 
+# English month names, as court transcript names and index links write dates (locale-free).
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
 GENERIC_TITLE = "郭文貴先生視頻的文字版"
 GNEWS = "GNews"
 GETTR = "GETTR"

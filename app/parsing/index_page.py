@@ -11,7 +11,7 @@ import posixpath
 import re
 from datetime import UTC, datetime
 
-from app.parsing.head import parse_datetime
+from app.parsing.head import MONTH_NAMES, parse_datetime
 from app.parsing.model import IndexRecord
 from app.parsing.text import clean_title, collapse_whitespace, normalise_characters
 
@@ -21,26 +21,7 @@ _HEADING = re.compile(r"^#{1,6}(?:\s|$)")
 _GETTR_TEXT = re.compile(r"^@(\S+)\s+(.*?UTC)")
 _COURT_DATE = re.compile(r"^([A-Z][a-z]+) (\d{1,2}), (\d{4})")
 _SLOT = re.compile(r"^content/gnews/\d+/README\.md$")
-_MONTHS = {
-    name: number
-    for number, name in enumerate(
-        [
-            "January",
-            "February",
-            "March",
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-        ],
-        start=1,
-    )
-}
+_MONTHS = {name: number for number, name in enumerate(MONTH_NAMES, start=1)}
 # An index page lists at least this many articles; an article may link one or two others.
 _MIN_ENTRIES = 3
 _MIN_SHARE = 0.1
