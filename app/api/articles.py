@@ -14,15 +14,11 @@ from app.api.listing import (
     FieldsQuery,
     LimitQuery,
     SortQuery,
-    page_cursor,
-    page_response,
-    parse_fields,
+    articles_page,
 )
 from app.api.problems import problem_responses
 from app.http.caching import etag_of_hash, json_response, not_modified
-from app.pagination import scope_of
 from app.queries import articles as queries
-from app.queries.filters import article_keyset
 from app.schemas import EXAMPLE_ID, SUMMARY_EXAMPLE, ArticlePublic
 
 router = APIRouter(tags=["articles"])
@@ -68,16 +64,15 @@ def list_articles(
     Empty stubs are left out unless `include_empty=true`. Walking the pages returns each
     matching article once, even while new articles arrive.
     """
-    trimmed = parse_fields(fields)
-    keyset = article_keyset(sort)
-    scope = scope_of("articles", sort, article_filter.fingerprint())
-    raw_key = page_cursor(cursor, scope=scope, settings=settings)
-    after = None if raw_key is None else keyset.parse_key(raw_key)
-    page = queries.list_articles(
-        session, article_filter=article_filter, keyset=keyset, after=after, limit=limit
-    )
-    return page_response(
-        request, list(page.items), page.next_key, scope=scope, settings=settings, fields=trimmed
+    return articles_page(
+        request,
+        session,
+        settings,
+        article_filter=article_filter,
+        limit=limit,
+        cursor=cursor,
+        sort=sort,
+        fields=fields,
     )
 
 

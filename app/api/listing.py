@@ -10,13 +10,15 @@ from urllib.parse import quote
 
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field, StringConstraints, create_model
+from sqlmodel import Session
 
 from app.api.deps import SettingsDep
 from app.config import Settings
 from app.errors import Unprocessable
 from app.http.caching import dump_json, json_response, not_modified, strong_etag
-from app.pagination import decode_cursor, encode_cursor
-from app.queries.filters import ArticleFilter
+from app.pagination import decode_cursor, encode_cursor, scope_of
+from app.queries import articles as article_queries
+from app.queries.filters import ArticleFilter, article_keyset
 from app.schemas import ArticleSummary
 
 # PostgreSQL text cannot hold NUL; refusing it here keeps such input a 422, never a 500.
@@ -224,3 +226,28 @@ def page_response(
 
 def _article_validator(item: Any) -> str:
     return f"{item.id}:{item.content_hash}:{item.updated_at.isoformat()}"
+
+
+def articles_page(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    *,
+    article_filter: ArticleFilter,
+    limit: int,
+    cursor: str | None,
+    sort: str,
+    fields: list[str] | None,
+) -> Response:
+    """One page of the articles matching ``article_filter`` (/articles and a tag's list)."""
+    trimmed = parse_fields(fields)
+    keyset = article_keyset(sort)
+    scope = scope_of("articles", sort, article_filter.fingerprint())
+    raw_key = page_cursor(cursor, scope=scope, settings=settings)
+    after = None if raw_key is None else keyset.parse_key(raw_key)
+    page = article_queries.list_articles(
+        session, article_filter=article_filter, keyset=keyset, after=after, limit=limit
+    )
+    return page_response(
+        request, list(page.items), page.next_key, scope=scope, settings=settings, fields=trimmed
+    )

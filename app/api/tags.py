@@ -17,16 +17,14 @@ from app.api.listing import (
     FieldsQuery,
     LimitQuery,
     SortQuery,
+    articles_page,
     page_cursor,
     page_response,
-    parse_fields,
 )
 from app.api.problems import problem_responses
 from app.errors import NotFound
 from app.pagination import scope_of
-from app.queries import articles as article_queries
 from app.queries import tags as queries
-from app.queries.filters import article_keyset
 
 router = APIRouter(tags=["tags"])
 
@@ -153,15 +151,13 @@ def list_tag_articles(
     """Articles carrying the tag `name` (meta or entity); filters and pages as in `/articles`."""
     if not queries.tag_exists(session, name=name):
         raise NotFound(f"no tag named {name!r}")
-    trimmed = parse_fields(fields)
-    combined = replace(article_filter, tags=(*article_filter.tags, name))
-    keyset = article_keyset(sort)
-    scope = scope_of("articles", sort, combined.fingerprint())
-    raw_key = page_cursor(cursor, scope=scope, settings=settings)
-    after = None if raw_key is None else keyset.parse_key(raw_key)
-    page = article_queries.list_articles(
-        session, article_filter=combined, keyset=keyset, after=after, limit=limit
-    )
-    return page_response(
-        request, list(page.items), page.next_key, scope=scope, settings=settings, fields=trimmed
+    return articles_page(
+        request,
+        session,
+        settings,
+        article_filter=replace(article_filter, tags=(*article_filter.tags, name)),
+        limit=limit,
+        cursor=cursor,
+        sort=sort,
+        fields=fields,
     )
