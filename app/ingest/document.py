@@ -7,6 +7,7 @@ in code-point order, since ``article_tag`` keeps no order of its own.
 """
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ Row = dict[str, Any]
 
 _DATETIME = TypeAdapter(datetime)
 TABLES = SQLModel.metadata.tables
-# The parts of an article: attribute of ``StoredArticle`` -> table.
+# The parts of an article: attribute of ``ArticleRows`` -> table.
 PART_TABLES = {"bylines": "byline", "sections": "section", "links": "cited_link", "images": "image"}
 
 ARTICLE_FIELDS = (
@@ -99,21 +100,20 @@ def document_hash(document: Mapping[str, Any]) -> str:
     return content_hash_of(dict(document))
 
 
-class StoredArticle:
-    """An article read back from the database: its row dicts, ready to rebuild the document."""
+@dataclass(slots=True)
+class ArticleRows:
+    """An article as row dicts (read back from the database, or prepared from a file),
+    ready to rebuild its public document."""
 
-    __slots__ = ("article", "bylines", "tags", "sections", "links", "images")
-
-    def __init__(self, article: Row) -> None:
-        self.article = article
-        self.bylines: list[Row] = []
-        self.tags: list[tuple[str, str]] = []
-        self.sections: list[Row] = []
-        self.links: list[Row] = []
-        self.images: list[Row] = []
+    article: Row
+    bylines: list[Row] = field(default_factory=list)
+    sections: list[Row] = field(default_factory=list)
+    links: list[Row] = field(default_factory=list)
+    images: list[Row] = field(default_factory=list)
+    tags: list[tuple[str, str]] = field(default_factory=list)
 
     def document(self) -> dict[str, Any]:
-        """The public document of this article."""
+        """The public document of this article as it stands."""
         return article_document(
             self.article,
             bylines=self.bylines,
@@ -124,13 +124,13 @@ class StoredArticle:
         )
 
 
-def load_stored(session: Session, ids: Sequence[str]) -> dict[str, StoredArticle]:
+def load_stored(session: Session, ids: Sequence[str]) -> dict[str, ArticleRows]:
     """Articles and all their parts, by id (ids that do not exist are left out)."""
-    found: dict[str, StoredArticle] = {}
+    found: dict[str, ArticleRows] = {}
     article, tag, article_tag = TABLES["article"], TABLES["tag"], TABLES["article_tag"]
     for chunk in _chunks(list(ids), 500):
         for row in session.execute(select(article).where(article.c.id.in_(chunk))):
-            found[row.id] = StoredArticle(dict(row._mapping))
+            found[row.id] = ArticleRows(dict(row._mapping))
         for attr, name in PART_TABLES.items():
             part = TABLES[name]
             for row in session.execute(select(part).where(part.c.article_id.in_(chunk))):

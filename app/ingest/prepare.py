@@ -8,10 +8,9 @@ happen here, before anything is written.
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC
-from typing import Any
 
 from app.identity import article_id
-from app.ingest.document import Row, article_document, document_hash, tag_order
+from app.ingest.document import ArticleRows, Row, document_hash, tag_order
 from app.parsing import IndexRecord, ParsedArticle, parse_article, parse_index_page
 from app.search import PreparedText, prepare_search_text
 
@@ -27,15 +26,9 @@ _MAX_TAG = 200
 
 
 @dataclass(slots=True)
-class PreparedArticle:
+class PreparedArticle(ArticleRows):
     """An article as rows: what ``store`` writes, and the hash of its public document."""
 
-    article: Row
-    bylines: list[Row]
-    sections: list[Row]
-    links: list[Row]
-    images: list[Row]
-    tags: list[tuple[str, str]]
     # The file's search text and tokens, computed here in the worker (search covers the
     # whole file as a reader sees it); None when not computed (the writer then indexes
     # the body text).
@@ -51,17 +44,6 @@ class PreparedArticle:
     def path(self) -> str:
         """The corpus path."""
         return str(self.article["path"])
-
-    def document(self) -> dict[str, Any]:
-        """The public document of the article as it stands."""
-        return article_document(
-            self.article,
-            bylines=self.bylines,
-            tags=self.tags,
-            sections=self.sections,
-            links=self.links,
-            images=self.images,
-        )
 
     def rehash(self) -> None:
         """Recomputes ``content_hash`` (after a fill-in changed a field)."""
