@@ -89,6 +89,13 @@ def _reset_postgres(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture
+def pg_empty_database(pg_database: str) -> str:
+    """This process's PostgreSQL database, emptied of every row (schema and counters kept)."""
+    _reset_postgres(pg_database)
+    return pg_database
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A URL of an empty, migrated database: once SQLite, once PostgreSQL."""
@@ -97,9 +104,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         shutil.copyfile(request.getfixturevalue("sqlite_template"), db)
         yield f"sqlite:///{db}"
         return
-    url: str = request.getfixturevalue("pg_database")
-    _reset_postgres(url)
-    yield url
+    yield request.getfixturevalue("pg_empty_database")
 
 
 @pytest.fixture
