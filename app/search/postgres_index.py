@@ -5,9 +5,14 @@ SQLite's tokens cut to single CJK characters (``character_tokens``): a substring
 ``tsvector`` keeps positions only up to 16,383 and at most 256 per lexeme, and phrase queries
 need every position, so a long text is cut into chunks that stay inside both limits. Chunks
 overlap, so a phrase shorter than the overlap is never cut in two.
+
+Ranking counts each occurrence once (``postgres_search``): a chunk's head, the positions it
+repeats from the chunk before, carries weight B, the rest the default D. The article's
+length in tokens, BM25's ``D``, is kept in ``article_search_length``.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
@@ -28,18 +33,23 @@ def lexeme_literal(lexeme: str) -> str:
     return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def _chunk_literal(tokens: Sequence[str]) -> str:
+def _chunk_literal(tokens: Sequence[str], head: int) -> str:
     positions: dict[str, list[str]] = {}
     for position, token in enumerate(tokens, start=1):
         if token != GAP:  # a position that holds nothing
-            positions.setdefault(token, []).append(str(position))
+            mark = f"{position}B" if position <= head else str(position)
+            positions.setdefault(token, []).append(mark)
     return " ".join(f"{lexeme_literal(lex)}:{','.join(pos)}" for lex, pos in positions.items())
 
 
 def chunks(tokens: Sequence[str]) -> list[str]:
-    """``tsvector`` literals covering ``tokens``, each within PostgreSQL's position limits."""
+    """``tsvector`` literals covering ``tokens``, each within PostgreSQL's position limits.
+
+    The positions a chunk repeats from the one before (its head) are marked with weight B.
+    """
     out: list[str] = []
     start = 0
+    head = 0
     while start < len(tokens):
         counts: dict[str, int] = {}
         end = start
@@ -50,27 +60,59 @@ def chunks(tokens: Sequence[str]) -> list[str]:
                 break
             counts[tokens[end]] = seen + 1
             end += 1
-        out.append(_chunk_literal(tokens[start:end]))
+        out.append(_chunk_literal(tokens[start:end], head))
         if end >= len(tokens):
             break
         # Overlap, but always move on (a chunk cut short by a repeated lexeme may be small).
-        start = max(end - OVERLAP_TOKENS, start + (end - start + 1) // 2)
+        # A chunk that has a next one holds at least 255 tokens: its head (at most 64) and
+        # its tail never meet, so each occurrence is counted in exactly one chunk.
+        next_start = max(end - OVERLAP_TOKENS, start + (end - start + 1) // 2)
+        head, start = end - next_start, next_start
     return out
 
 
-def _chunk_rows(text: IndexedText) -> list[dict[str, object]]:
+@dataclass(frozen=True, slots=True)
+class _Tokenised:
+    chunks: list[dict[str, object]]
+    length: dict[str, object]
+
+
+def _tokenise(text: IndexedText) -> _Tokenised:
+    """The chunk rows of one article and its length in tokens (as FTS5 counts them)."""
     rows: list[dict[str, object]] = []
     body_tokens = text.body_tokens
     if body_tokens is None:
         body_tokens = token_string(fold(text.body))
     article_id = text.id
+    length = 0
     for field, token_text in ((TITLE, token_string(fold(text.title))), (BODY, body_tokens)):
-        tokens = [t for t in character_tokens(token_text.split()) if len(t) <= MAX_LEXEME_CHARS]
+        split = token_text.split()
+        length += len(split)
+        tokens = [t for t in character_tokens(split) if len(t) <= MAX_LEXEME_CHARS]
         for number, literal in enumerate(chunks(tokens)):
             rows.append(
                 {"article_id": article_id, "field": field, "chunk": number, "tokens": literal}
             )
-    return rows
+    return _Tokenised(rows, {"article_id": article_id, "token_count": length})
+
+
+_INSERT_CHUNKS = (
+    "INSERT INTO article_search_chunk (article_id, field, chunk, tokens) "
+    "VALUES (%(article_id)s, %(field)s, %(chunk)s, %(tokens)s::tsvector)"
+)
+_INSERT_LENGTHS = (
+    "INSERT INTO article_search_length (article_id, token_count) "
+    "VALUES (%(article_id)s, %(token_count)s)"
+)
+
+
+def _insert(connection: Connection, texts: Sequence[IndexedText], *, lengths: bool) -> None:
+    tokenised = [_tokenise(t) for t in texts]
+    rows = [row for t in tokenised for row in t.chunks]
+    if rows:
+        connection.exec_driver_sql(_INSERT_CHUNKS, rows)
+    if lengths and tokenised:
+        connection.exec_driver_sql(_INSERT_LENGTHS, [t.length for t in tokenised])
 
 
 def file_texts(connection: Connection, ids: Sequence[str]) -> dict[str, str]:
@@ -87,7 +129,7 @@ def file_texts(connection: Connection, ids: Sequence[str]) -> dict[str, str]:
 
 def remove(connection: Connection, ids: Sequence[str]) -> None:
     """Remove these articles from the index."""
-    for table in ("article_search_chunk", "article_search_text"):
+    for table in ("article_search_chunk", "article_search_length", "article_search_text"):
         connection.exec_driver_sql(
             f"DELETE FROM {table} WHERE article_id = ANY(%(ids)s)", {"ids": list(ids)}
         )
@@ -102,18 +144,17 @@ def replace(connection: Connection, texts: Sequence[IndexedText]) -> None:
         "VALUES (%(id)s, %(title)s, %(body)s, %(from_file)s)",
         [{"id": t.id, "title": t.title, "body": t.body, "from_file": t.from_file} for t in texts],
     )
-    rows = [row for t in texts for row in _chunk_rows(t)]
-    if rows:
-        connection.exec_driver_sql(
-            "INSERT INTO article_search_chunk (article_id, field, chunk, tokens) "
-            "VALUES (%(article_id)s, %(field)s, %(chunk)s, %(tokens)s::tsvector)",
-            rows,
-        )
+    _insert(connection, texts, lengths=True)
 
 
-def rebuild(connection: Connection, batch: int = 500) -> None:
-    """Re-tokenise every indexed article from its stored text (after the tokens changed)."""
+def rebuild(connection: Connection, batch: int = 500, *, lengths: bool = True) -> None:
+    """Re-tokenise every indexed article from its stored text (after the tokens changed).
+
+    ``lengths=False`` leaves ``article_search_length`` alone (migrations before it existed).
+    """
     connection.exec_driver_sql("DELETE FROM article_search_chunk")
+    if lengths:
+        connection.exec_driver_sql("DELETE FROM article_search_length")
     after = ""
     while True:
         texts = [
@@ -126,9 +167,5 @@ def rebuild(connection: Connection, batch: int = 500) -> None:
         ]
         if not texts:
             return
-        connection.exec_driver_sql(
-            "INSERT INTO article_search_chunk (article_id, field, chunk, tokens) "
-            "VALUES (%(article_id)s, %(field)s, %(chunk)s, %(tokens)s::tsvector)",
-            [row for t in texts for row in _chunk_rows(t)],
-        )
+        _insert(connection, texts, lengths=lengths)
         after = texts[-1].id

@@ -1,6 +1,5 @@
-"""Search on PostgreSQL: ``tsquery`` phrases over the token chunks, scored per article."""
+"""Search on PostgreSQL: ``tsquery`` phrases over the token chunks, ranked by BM25."""
 
-import math
 from collections.abc import Sequence
 
 from sqlalchemy import Integer, String, text
@@ -10,12 +9,24 @@ from sqlalchemy.sql.selectable import Subquery
 from app.search.indexed_text import StoredText
 from app.search.postgres_index import TITLE, lexeme_literal
 from app.search.query import Term
-from app.search.sqlite_search import SCORE_SCALE, TITLE_TIER
+from app.search.ranking import (
+    BODY_WEIGHT,
+    K1,
+    MIN_IDF,
+    SCORE_SCALE,
+    TITLE_TIER,
+    TITLE_WEIGHT,
+    B,
+)
 from app.search.tokens import query_characters
 
-# ts_rank weights {D, C, B, A}: body chunks are D, titles are stored as D too, so the title
-# gets its boost from the tier and from this factor.
-TITLE_RANK_FACTOR = 4.0
+# ``ts_rank_cd`` adds, for each occurrence of a phrase query (a "cover"), a value that is 1
+# when every weight is 1: with these weights {D, C, B, A} it counts occurrences. A chunk's
+# head (weight B) repeats the end of the chunk before, so the occurrences wholly inside it
+# are taken off again.
+_ALL_OCCURRENCES = "{1,0,1,0}"
+_HEAD_OCCURRENCES = "{0,0,1,0}"
+_ONE_OCCURRENCE = "{1,1,1,1}"
 
 
 def phrase_query(term: Term) -> str:
@@ -28,6 +39,19 @@ def phrase_query(term: Term) -> str:
     return " ".join(parts)
 
 
+def phrase_vector(term: Term) -> str:
+    """The term's phrase alone as ``tsvector`` input: what one occurrence of it scores.
+
+    That is 1, except for a phrase spanning punctuation between CJK runs (``<2>``).
+    """
+    positions: dict[str, list[str]] = {}
+    at = 0
+    for lexeme, distance in query_characters(term.folded):
+        at += distance
+        positions.setdefault(lexeme, []).append(str(at))
+    return " ".join(f"{lexeme_literal(lex)}:{','.join(pos)}" for lex, pos in positions.items())
+
+
 def _intersection(terms: Sequence[Term]) -> tuple[str, dict[str, str]]:
     """SQL of the article ids holding every term (each term may sit in another chunk)."""
     params = {f"t{n}": phrase_query(term) for n, term in enumerate(terms)}
@@ -38,47 +62,68 @@ def _intersection(terms: Sequence[Term]) -> tuple[str, dict[str, str]]:
     return " INTERSECT ".join(selects), params
 
 
-def _idf(connection: Connection, terms: Sequence[Term]) -> list[float]:
-    """BM25's inverse document frequency of each term (all 1 for a single term: no effect)."""
-    if len(terms) == 1:
-        return [1.0]
-    articles = connection.exec_driver_sql("SELECT count(*) FROM article_search_text").scalar()
-    weights = []
-    for term in terms:
-        having = connection.exec_driver_sql(
-            "SELECT count(DISTINCT article_id) FROM article_search_chunk "
-            "WHERE tokens @@ CAST(%(q)s AS tsquery)",
-            {"q": phrase_query(term)},
-        ).scalar()
-        n, df = float(articles or 0), float(having or 0)
-        weights.append(math.log(1 + (n - df + 0.5) / (df + 0.5)))
-    return weights
+def _bm25_sql(count: int) -> str:
+    """The scoring statement for ``count`` terms (parameters ``:t<n>``, ``:v<n>``, ``:any``).
+
+    One pass over the chunks holding any term counts each term's occurrences per chunk;
+    summed per article they give BM25's term frequencies (title occurrences weighted), and
+    whether the article holds each term; counting those articles gives each term's document
+    frequency. The article's length and the index's size and mean length come from
+    ``article_search_length``.
+
+    ``MATERIALIZED`` keeps the plan in that shape: the counts are taken in the scan, so the
+    wide vectors are read once and never travel into a sort, and the two one-row
+    statistics are computed once rather than once per hit.
+    """
+    n = range(count)
+    query = [f"CAST(:t{i} AS tsquery)" for i in n]
+    occurrences = ", ".join(
+        f"CAST(ts_rank_cd('{_ALL_OCCURRENCES}', tokens, {query[i]}) AS float8) - CASE WHEN "
+        f"chunk > 0 THEN ts_rank_cd('{_HEAD_OCCURRENCES}', tokens, {query[i]}) ELSE 0 END AS c{i}"
+        for i in n
+    )
+    per_article = ", ".join(
+        f"sum(c{i} * CASE WHEN field = {TITLE} THEN {TITLE_WEIGHT} ELSE {BODY_WEIGHT} END) / "
+        f"ts_rank_cd('{_ONE_OCCURRENCE}', CAST(:v{i} AS tsvector), {query[i]}) AS f{i}, "
+        f"sum(c{i}) > 0 AS m{i}, "
+        f"coalesce(sum(c{i}) FILTER (WHERE field = {TITLE}), 0) > 0 AS title{i}"
+        for i in n
+    )
+    document_frequency = ", ".join(
+        f"CAST(count(*) FILTER (WHERE m{i}) AS float8) AS n{i}" for i in n
+    )
+    bm25 = " + ".join(
+        f"greatest(ln((stats.n - df.n{i} + 0.5) / (df.n{i} + 0.5)), {MIN_IDF}) * found.f{i} "
+        f"* {K1 + 1} / (found.f{i} + {K1} * (1 - {B} + {B} * length.token_count / stats.avgdl))"
+        for i in n
+    )
+    every = " AND ".join(f"found.m{i}" for i in n)
+    in_title = " AND ".join(f"found.title{i}" for i in n)
+    return (
+        f"WITH counted AS MATERIALIZED (SELECT article_id, field, {occurrences} "
+        "  FROM article_search_chunk WHERE tokens @@ CAST(:any AS tsquery)), "
+        f"found AS (SELECT article_id, {per_article} FROM counted GROUP BY article_id), "
+        f"df AS MATERIALIZED (SELECT {document_frequency} FROM found), "
+        "stats AS MATERIALIZED (SELECT CAST(count(*) AS float8) AS n, "
+        "  CAST(avg(token_count) AS float8) AS avgdl FROM article_search_length) "
+        "SELECT found.article_id AS article_id, CAST(round(CAST(("
+        f"  CASE WHEN {in_title} THEN {TITLE_TIER} ELSE 0 END + {bm25}"
+        f") * {SCORE_SCALE} AS numeric)) AS BIGINT) AS score "
+        "FROM found JOIN article_search_length AS length ON length.article_id = found.article_id "
+        f"CROSS JOIN df CROSS JOIN stats WHERE {every}"
+    )
 
 
 def hits(connection: Connection, terms: Sequence[Term]) -> Subquery:
-    """``(article_id, score)`` of every article matching all ``terms``.
+    """``(article_id, score)`` of every article matching all ``terms``: BM25 + title tier.
 
-    The score is BM25-like: ``ts_rank`` gives each term a saturating term-frequency weight
-    (its log length normalisation punishes long texts far more than BM25 does, so it is left
-    off), scaled by the term's inverse document frequency.
+    The same score as SQLite's (``app.search.ranking``), computed from the chunks.
     """
-    matched, params = _intersection(terms)
-    every = " & ".join(f"({phrase_query(term)})" for term in terms)
-    any_ = " | ".join(f"({phrase_query(term)})" for term in terms)
-    weighted = " + ".join(
-        f"ts_rank(tokens, CAST(:t{n} AS tsquery)) * {idf!r}"
-        for n, idf in enumerate(_idf(connection, terms))
-    )
-    statement = text(
-        "SELECT article_id, CAST(round(CAST(("
-        f"  max(CASE WHEN field = {TITLE} AND tokens @@ CAST(:every AS tsquery) "
-        f"      THEN {TITLE_TIER} ELSE 0 END) "
-        f"  + sum(({weighted}) * CASE WHEN field = {TITLE} THEN {TITLE_RANK_FACTOR} ELSE 1 END)"
-        f") * {SCORE_SCALE} AS numeric)) AS BIGINT) AS score "
-        "FROM article_search_chunk "
-        f"WHERE article_id IN ({matched}) AND tokens @@ CAST(:any AS tsquery) "
-        "GROUP BY article_id"
-    ).bindparams(every=every, any=any_, **params)
+    del connection  # the statistics are read inside the statement, in its snapshot
+    params = {f"t{i}": phrase_query(term) for i, term in enumerate(terms)}
+    params |= {f"v{i}": phrase_vector(term) for i, term in enumerate(terms)}
+    params["any"] = " | ".join(f"({phrase_query(term)})" for term in terms)
+    statement = text(_bm25_sql(len(terms))).bindparams(**params)
     return statement.columns(article_id=String, score=Integer).subquery("hits")
 
 

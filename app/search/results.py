@@ -16,6 +16,7 @@ from app.queries.filters import ArticleFilter, article_keyset
 from app.search import postgres_search, sqlite_search
 from app.search.indexed_text import StoredText
 from app.search.query import Term
+from app.search.ranking import SCORE_SCALE
 from app.search.schemas import SearchHit, SnippetPublic
 from app.search.snippets import snippets_of
 
@@ -112,7 +113,7 @@ def _hits(
     for summary in summarise(session, articles):
         stored = texts.get(summary.id, StoredText(summary.title or "", ""))
         snippets = _snippets(stored, terms)
-        score = scores[summary.id] / sqlite_search.SCORE_SCALE
+        score = scores[summary.id] / SCORE_SCALE
         hits.append(SearchHit(**summary.model_dump(), score=score, snippets=snippets))
     return hits
 

@@ -9,13 +9,9 @@ from sqlalchemy.sql.selectable import Subquery
 
 from app.search.indexed_text import StoredText
 from app.search.query import Term
+from app.search.ranking import BODY_WEIGHT, SCORE_SCALE, TITLE_TIER, TITLE_WEIGHT
 from app.search.sqlite_index import unpack
 
-# Title matches outrank body-only matches whatever the BM25 scores (< 1000 in practice).
-TITLE_TIER = 1000.0
-# BM25 weights of the title and body columns.
-TITLE_WEIGHT, BODY_WEIGHT = 4.0, 1.0
-SCORE_SCALE = 1_000_000  # scores travel as integers: exact in cursors, on both databases
 HEAD_BYTES = 64 * 1024  # of a stored text, inflated first when cutting snippets
 
 
@@ -42,7 +38,10 @@ def match_expression(terms: Sequence[Term]) -> str:
 
 
 def hits(connection: Connection, terms: Sequence[Term]) -> Subquery:
-    """``(article_id, score)`` of every article matching all ``terms`` (score: BM25 + tier)."""
+    """``(article_id, score)`` of every article matching all ``terms`` (score: BM25 + tier).
+
+    FTS5's ``bm25()`` is the ranking ``app.search.ranking`` describes (it returns it negated).
+    """
     every = match_expression(terms)
     statement = text(
         "SELECT s.article_id AS article_id, "

@@ -136,7 +136,7 @@ def test_title_only_change_keeps_the_file_text(engine: Engine) -> None:
 
 def test_postgres_rebuild_reproduces_the_index(engine: Engine) -> None:
     if engine.dialect.name != "postgresql":
-        pytest.skip("the re-tokenising migration (0005) runs on PostgreSQL only")
+        pytest.skip("the re-tokenising migrations (0005, 0006) run on PostgreSQL only")
     ids = add_articles(engine, [ArticleSpec(title="郭文貴"), ArticleSpec(title="标题")])
     _index(engine, [
         SearchDocument(id=ids[0], title="郭文貴", body_text="长文。" * 3000 + "Bannon"),
@@ -148,6 +148,8 @@ def test_postgres_rebuild_reproduces_the_index(engine: Engine) -> None:
             return [tuple(r) for r in conn.exec_driver_sql(
                 "SELECT article_id, field, chunk, tokens::text FROM article_search_chunk "
                 "ORDER BY 1, 2, 3"
+            )] + [tuple(r) for r in conn.exec_driver_sql(
+                "SELECT article_id, token_count FROM article_search_length ORDER BY 1"
             )]
 
     before = chunks()

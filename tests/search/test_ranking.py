@@ -1,0 +1,109 @@
+"""Ranking is BM25 on both databases: every score equals the formula, computed here by hand.
+
+The expected scores use only the definition (app/search/ranking.py documents it; FTS5's
+``bm25()`` is the reference): occurrences counted in the text, lengths counted as CJK
+characters plus words, document frequencies counted over the test's own articles. A long
+text puts occurrences where PostgreSQL's chunks overlap, so an occurrence counted twice or
+not at all there changes a score.
+"""
+
+import math
+import re
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.search.postgres_index import CHUNK_TOKENS, OVERLAP_TOKENS
+from search.conftest import Doc
+
+K1, B, TITLE_WEIGHT, TITLE_TIER = 1.2, 0.75, 4.0, 1000.0
+_CJK = "\u4e00-\u9fff"
+
+
+def _length(text: str) -> int:
+    """Tokens of ``text``: each CJK character and each run of other word characters."""
+    return len(re.findall(f"[{_CJK}]", text)) + len(re.findall(rf"[^\W{_CJK}]+", text))
+
+
+def _occurrences(term: str, text: str) -> int:
+    """Occurrences of ``term``, overlapping ones too; Latin words whole and caseless."""
+    if re.fullmatch(f"[{_CJK}]+", term):
+        return len(re.findall(f"(?={re.escape(term)})", text))
+    return len(re.findall(rf"(?<![^\W{_CJK}]){re.escape(term)}(?![^\W{_CJK}])", text, re.I))
+
+
+def expected_scores(docs: dict[str, Doc], terms: list[str]) -> dict[str, float]:
+    """BM25 (+ the title tier) of every article holding all ``terms``, by the definition."""
+    lengths = {i: _length(d.title) + _length(d.body) for i, d in docs.items()}
+    avgdl = sum(lengths.values()) / len(docs)
+
+    def frequency(term: str, doc: Doc) -> float:
+        return TITLE_WEIGHT * _occurrences(term, doc.title) + _occurrences(term, doc.body)
+
+    idf = {}
+    for term in terms:
+        holding = sum(1 for d in docs.values() if frequency(term, d) > 0)
+        idf[term] = max(math.log((len(docs) - holding + 0.5) / (holding + 0.5)), 1e-6)
+    scores = {}
+    for ident, doc in docs.items():
+        f = {term: frequency(term, doc) for term in terms}
+        if not all(f.values()):
+            continue
+        norm = K1 * (1 - B + B * lengths[ident] / avgdl)
+        score = sum(idf[t] * f[t] * (K1 + 1) / (f[t] + norm) for t in terms)
+        if all(_occurrences(t, doc.title) for t in terms):
+            score += TITLE_TIER
+        scores[ident] = score
+    return scores
+
+
+def _long_text() -> str:
+    """Over two chunks of characters, with 中国 inside the overlap and across a chunk's end."""
+    overlap_start = CHUNK_TOKENS - OVERLAP_TOKENS
+    # 50 different characters: none repeats often enough to cut a chunk short.
+    chars = [chr(0x4E80 + n % 50) for n in range(2 * CHUNK_TOKENS + 500)]
+    for at in (10, overlap_start + 5, CHUNK_TOKENS - 1, CHUNK_TOKENS + 100, 7000):
+        chars[at : at + 2] = ["中", "国"]
+    return "".join(chars)
+
+
+DOCS = [
+    Doc("中国新闻", "中国的港口。中国"),
+    Doc("港口", "今天说到中国"),
+    Doc("港口消息", "中国" + "很长的一段话没有别的词" * 30),
+    Doc("美国", "美国和中国谈判美国"),
+    Doc("长篇", _long_text()),
+    Doc("谢谢", "谢谢谢谢谢大家"),
+    Doc("Trump", "trump said TRUMP; Trumpet is not"),
+    *[Doc(f"其他{n}", "无关的内容 other words" * (n + 1)) for n in range(8)],
+]
+
+
+@pytest.mark.parametrize(
+    "terms", [["中国"], ["国"], ["中国", "美国"], ["港口"], ["谢谢"], ["trump"], ["中国", "港口"]]
+)
+def test_scores_are_bm25_on_both_databases(
+    client: TestClient, index: Any, terms: list[str]
+) -> None:
+    ids = index(DOCS)
+    expected = expected_scores(dict(zip(ids, DOCS, strict=True)), terms)
+    response = client.get("/search", params={"q": " ".join(terms), "limit": 100})
+    assert response.status_code == 200, response.text
+    got = {item["id"]: item["score"] for item in response.json()["items"]}
+    assert got.keys() == expected.keys()
+    for ident, score in expected.items():
+        assert got[ident] == pytest.approx(score, rel=1e-6, abs=2e-6), ident
+
+
+def test_length_and_rarity_order_body_matches(client: TestClient, index: Any) -> None:
+    short, long_, *_ = index(
+        [
+            Doc("甲", "提到港口一次"),
+            Doc("乙", "提到港口一次" + "别的话" * 200),
+            *[Doc(f"丙{n}", "别的话") for n in range(4)],
+        ]
+    )
+    items = client.get("/search", params={"q": "港口"}).json()["items"]
+    assert [i["id"] for i in items] == [short, long_]  # same count, the shorter text first
+    assert items[0]["score"] > items[1]["score"]
