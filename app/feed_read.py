@@ -21,6 +21,7 @@ from app.db import dialect_name
 from app.errors import Gone
 from app.models import Article, Change
 from app.queries.articles import load_articles
+from app.search.indexer import searched_file_texts
 
 DIGEST_ALGORITHM = (
     "SHA-256 over the UTF-8 bytes of one line `<id>\\t<content_hash>\\n` per live article, "
@@ -154,13 +155,22 @@ def article_ids_after(session: Session, after: str | None, limit: int) -> list[s
 EXPORT_CHUNK = 50
 
 
-def export_lines(engine: Engine) -> Iterator[str]:
-    """NDJSON lines of every live article in id order, then the trailer, from one snapshot."""
+def export_lines(engine: Engine, *, include_text: bool = False) -> Iterator[str]:
+    """NDJSON lines of every live article in id order, then the trailer, from one snapshot.
+
+    ``include_text`` adds each article's ``searched_text`` (``searched_file_texts``).
+    """
     with snapshot(engine) as session:
         after: str | None = None
         while ids := article_ids_after(session, after, EXPORT_CHUNK):
+            texts = searched_file_texts(session, ids) if include_text else {}
             for article in load_articles(session, ids):
-                yield article.model_dump_json() + "\n"
+                if not include_text:
+                    yield article.model_dump_json() + "\n"
+                    continue
+                line = article.model_dump(mode="json")
+                line["searched_text"] = texts.get(article.id)
+                yield json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n"
             after = ids[-1]
         d = archive_digest(session)
         yield json.dumps({"last_seq": d.last_seq, "digest": d.digest, "count": d.count}) + "\n"

@@ -18,8 +18,16 @@ from app.feed_read import DIGEST_ALGORITHM, archive_digest, export_lines, read_c
 from app.feed_read import ChangesPage as FeedPage
 from app.queries.articles import load_articles
 from app.schemas import ArticlePublic
+from app.search.indexer import searched_file_texts
 
 router = APIRouter(tags=["changes"])
+
+SEARCHED_TEXT = (
+    "the plain text search covers besides the title, for an article indexed from its whole "
+    "file (its header, meta line, body and footers as a reader sees them); null for one "
+    "indexed by its title and `body_text` only. A mirror indexes it, so that it finds "
+    "exactly what this service finds."
+)
 
 # How often a waiting long-poll looks for new changes; it holds no connection in between.
 LONGPOLL_INTERVAL_S = 0.2
@@ -46,6 +54,12 @@ class ChangePublic(BaseModel):
             "Absent for a delete."
         ),
     )
+    searched_text: str | None = Field(
+        default=None,
+        description=(
+            "With `include_docs=true&include_text=true`: " + SEARCHED_TEXT
+        ),
+    )
 
 
 class ChangesPublic(BaseModel):
@@ -70,15 +84,18 @@ def _iso(value: Any) -> str:
 
 
 def _page_body(
-    engine: Engine, *, since: int, limit: int, include_docs: bool
+    engine: Engine, *, since: int, limit: int, include_docs: bool, include_text: bool = False
 ) -> dict[str, Any] | None:
     """One snapshot read of the feed, as the JSON body; ``None`` when there is nothing new."""
     with snapshot(engine) as session:
         page: FeedPage = read_changes(session, since=since, limit=limit)
         docs: dict[str, dict[str, Any]] = {}
+        texts: dict[str, str] = {}
         if include_docs and page.entries:
             upserted = [e.article_id for e in page.entries if e.op == "upsert"]
             docs = {a.id: a.model_dump(mode="json") for a in load_articles(session, upserted)}
+            if include_text:
+                texts = searched_file_texts(session, upserted)
     if not page.entries and page.last_seq == since:
         return None
     results = []
@@ -92,6 +109,8 @@ def _page_body(
         }
         if include_docs and e.article_id in docs:
             entry["article"] = docs[e.article_id]
+            if include_text:
+                entry["searched_text"] = texts.get(e.article_id)
         results.append(entry)
     return {"results": results, "last_seq": page.last_seq}
 
@@ -120,6 +139,9 @@ async def list_changes(
     since: int = Query(0, ge=0, description="Answer changes with a seq above this; 0 for all."),
     limit: int = Query(1000, ge=1, le=10000, description="Most changes in one answer."),
     include_docs: bool = Query(False, description="Put each upserted article in its change."),
+    include_text: bool = Query(
+        False, description="With `include_docs`: add each article's `searched_text` (mirrors)."
+    ),
     feed: Literal["normal", "longpoll"] = Query(
         "normal", description="`longpoll` waits for a change."
     ),
@@ -136,7 +158,12 @@ async def list_changes(
     deadline = time.monotonic() + timeout
     while True:
         body = await run_in_threadpool(
-            _page_body, engine, since=since, limit=limit, include_docs=include_docs
+            _page_body,
+            engine,
+            since=since,
+            limit=limit,
+            include_docs=include_docs,
+            include_text=include_text,
         )
         if body is not None:
             return _json(body)
@@ -187,7 +214,16 @@ async def changes_digest(engine: EngineDep, response: Response) -> DigestPublic:
         }
     },
 )
-def export_archive(engine: EngineDep) -> StreamingResponse:
-    """Every live article, streamed from one snapshot with constant memory; for bootstrapping."""
-    lines: Iterator[str] = export_lines(engine)
+def export_archive(
+    engine: EngineDep,
+    include_text: bool = Query(
+        False, description="Add each article's `searched_text` to its line (mirrors)."
+    ),
+) -> StreamingResponse:
+    """Every live article, streamed from one snapshot with constant memory; for bootstrapping.
+
+    With `include_text=true` each article line also holds `searched_text`, the plain text
+    search covers besides the title (null for an article indexed by its body text only).
+    """
+    lines: Iterator[str] = export_lines(engine, include_text=include_text)
     return StreamingResponse(lines, media_type="application/x-ndjson", headers=NO_STORE)

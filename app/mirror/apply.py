@@ -216,8 +216,16 @@ def write_articles(session: Session, docs: Sequence[dict[str, Any]]) -> None:
     for _, tag_id in links:
         counts[tag_id] = counts.get(tag_id, 0) + 1
     _shift_tag_counts(session, counts)
+    # An origin that sends the searched text gets the same search here; one that does not
+    # (older, or the article was indexed by its body) leaves title and body text.
     index_articles(
-        session, [SearchDocument(d["id"], d.get("title"), d.get("body_text") or "") for d in docs]
+        session,
+        [
+            SearchDocument(
+                d["id"], d.get("title"), d.get("body_text") or "", file_text=d.get("searched_text")
+            )
+            for d in docs
+        ],
     )
 
 

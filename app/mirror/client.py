@@ -45,7 +45,13 @@ class OriginClient:
 
     def changes(self, *, since: int, limit: int, wait: float = 0.0) -> dict[str, Any]:
         """A page of changes after ``since`` with their documents; long-polls when ``wait``."""
-        params: dict[str, Any] = {"since": since, "limit": limit, "include_docs": "true"}
+        # The searched text too, so that search here finds what it finds at the origin.
+        params: dict[str, Any] = {
+            "since": since,
+            "limit": limit,
+            "include_docs": "true",
+            "include_text": "true",
+        }
         if wait > 0:
             params.update(feed="longpoll", timeout=wait)
         page: dict[str, Any] = self._get("/changes", params, timeout=wait + 60.0)
@@ -59,7 +65,10 @@ class OriginClient:
     def export(self) -> Iterator[dict[str, Any]]:
         """The origin's ``/export`` one parsed line at a time (the last one is the trailer)."""
         with self.http.stream(
-            "GET", "/export", timeout=httpx.Timeout(60.0, read=300.0)
+            "GET",
+            "/export",
+            params={"include_text": "true"},
+            timeout=httpx.Timeout(60.0, read=300.0),
         ) as response:
             response.raise_for_status()
             for line in response.iter_lines():

@@ -74,7 +74,12 @@ def apply_page(engine: Engine, origin: str, page: dict[str, Any]) -> Applied:
         missing = [r["id"] for r in results if r["op"] == "upsert" and "article" not in r]
         if missing:
             raise ValueError(f"origin sent upserts without documents: {missing[:5]}")
-        done = apply_documents(session, [r["article"] for r in results if r["op"] == "upsert"])
+        docs = [
+            {**r["article"], "searched_text": r.get("searched_text")}
+            for r in results
+            if r["op"] == "upsert"
+        ]
+        done = apply_documents(session, docs)
         gone = apply_deletions(session, [r["id"] for r in results if r["op"] == "delete"])
         _save_position(session, origin, int(page["last_seq"]))
     done.deleted = gone.deleted

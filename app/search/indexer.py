@@ -25,8 +25,10 @@ class SearchDocument:
     ``markdown``, when given, is the whole article file: search then covers everything the
     file shows (header, meta line, source, footers), reduced to plain text, as readers expect.
     ``prepared`` is the same computed ahead (``prepare_search_text(markdown)``, e.g. in a parse
-    worker) and then stands for ``markdown``. Without either, an article already indexed from
-    its file keeps that text (only the title changes: an index page filled it in); any other
+    worker) and then stands for ``markdown``. ``file_text`` is the file's text as search has
+    already reduced it (``searched_file_texts``; a mirror receives it from its origin) and
+    stands for ``markdown`` too. Without any of them, an article already indexed from its
+    file keeps that text (only the title changes: an index page filled it in); any other
     article is indexed by ``body_text``.
     """
 
@@ -35,6 +37,7 @@ class SearchDocument:
     body_text: str
     markdown: str | None = None
     prepared: PreparedText | None = None
+    file_text: str | None = None
 
 
 def _backend(session: Session) -> ModuleType:
@@ -48,7 +51,9 @@ def index_articles(session: Session, docs: Sequence[SearchDocument]) -> None:
     session.flush()  # the articles may still be pending in the session
     connection = session.connection()
     backend = _backend(session)
-    unfiled = [d.id for d in docs if d.markdown is None and d.prepared is None]
+    unfiled = [
+        d.id for d in docs if d.markdown is None and d.prepared is None and d.file_text is None
+    ]
     kept = backend.file_texts(connection, unfiled)
     texts = []
     for doc in docs:
@@ -58,6 +63,8 @@ def index_articles(session: Session, docs: Sequence[SearchDocument]) -> None:
             texts.append(IndexedText(doc.id, title, ready.text, True, ready.tokens, ready.stored))
         elif doc.markdown is not None:
             texts.append(IndexedText(doc.id, title, visible_text(doc.markdown), True))
+        elif doc.file_text is not None:
+            texts.append(IndexedText(doc.id, title, doc.file_text, True))
         elif doc.id in kept:
             texts.append(IndexedText(doc.id, title, kept[doc.id], True))
         else:
@@ -71,3 +78,11 @@ def unindex_articles(session: Session, ids: Sequence[str]) -> None:
         return
     session.flush()
     _backend(session).remove(session.connection(), ids)
+
+
+def searched_file_texts(session: Session, ids: Sequence[str]) -> dict[str, str]:
+    """The text search covers beyond the title, for those of these articles indexed from
+    their file (header, meta line, body, footers as plain text); others are left out."""
+    if not ids:
+        return {}
+    return dict(_backend(session).file_texts(session.connection(), ids))
