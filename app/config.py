@@ -42,7 +42,10 @@ class Settings(BaseSettings):
     max_upload_parts: int = Field(default=100, description="Most file parts in one upload.")
     upload_temp_dir: str | None = Field(
         default=None,
-        description="Folder where upload parts wait on disk while checked and stored (default: the system temp folder).",
+        description=(
+            "Folder where upload parts wait on disk while checked and stored "
+            "(default: the system temp folder)."
+        ),
     )
     log_level: str = Field(default="INFO", description="Python logging level.")
     cursor_secret: str = Field(

@@ -54,8 +54,9 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
 
 def dialect_name(engine_or_session: Engine | Session) -> str:
     """``sqlite`` or ``postgresql``."""
-    bind = engine_or_session.get_bind() if isinstance(engine_or_session, Session) else engine_or_session
-    return bind.dialect.name
+    if isinstance(engine_or_session, Session):
+        return engine_or_session.get_bind().dialect.name
+    return engine_or_session.dialect.name
 
 
 @contextmanager

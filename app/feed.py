@@ -28,7 +28,11 @@ def record_change(session: Session, *, article_id: str, op: str, content_hash: s
     """Records the newest change of one article, replacing its previous entry; returns its seq."""
     seq = next_seq(session)
     session.execute(delete(Change).where(Change.article_id == article_id))  # type: ignore[arg-type]
-    session.add(Change(seq=seq, article_id=article_id, op=op, content_hash=content_hash, changed_at=utcnow()))
+    session.add(
+        Change(
+            seq=seq, article_id=article_id, op=op, content_hash=content_hash, changed_at=utcnow()
+        )
+    )
     session.flush()
     return seq
 

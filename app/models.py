@@ -104,8 +104,12 @@ class Article(SQLModel, table=True):
         default_factory=list,
         sa_column=Column(JSON, nullable=False, default=list, server_default=text("'[]'")),
     )
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
 
 class Byline(SQLModel, table=True):
@@ -201,7 +205,9 @@ class Change(SQLModel, table=True):
     article_id: str = Field(sa_column=Column(String(300), nullable=False, unique=True))
     op: str = Field(sa_column=Column(String(10), nullable=False))
     content_hash: str | None = Field(default=None, sa_column=Column(String(64)))
-    changed_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    changed_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
 
 class FeedState(SQLModel, table=True):
@@ -224,7 +230,9 @@ class IndexEntry(SQLModel, table=True):
     published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     author: str | None = Field(default=None, sa_column=Column(String(300)))
     index_path: str | None = Field(default=None, sa_column=Column(String(400)))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
 
 
 class ApiToken(SQLModel, table=True):
@@ -236,7 +244,9 @@ class ApiToken(SQLModel, table=True):
     name: str = Field(sa_column=Column(String(100), nullable=False, unique=True))
     token_hash: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
     scope: str = Field(sa_column=Column(String(100), nullable=False))
-    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
     last_used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
 
@@ -249,4 +259,6 @@ class MirrorState(SQLModel, table=True):
     origin: str = Field(sa_column=Column(String(500), primary_key=True))
     last_seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     digest: str | None = Field(default=None, sa_column=Column(String(64)))
-    updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False))
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
