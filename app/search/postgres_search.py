@@ -39,16 +39,6 @@ def phrase_query(term: Term) -> str:
     return " ".join(parts)
 
 
-def lexeme_query(term: Term) -> str:
-    """Every lexeme of the term, in any order: ``'a' & 'b'``.
-
-    The GIN index answers this exactly, without reading a vector to check positions; the
-    occurrence counts then say which chunks hold the phrase itself.
-    """
-    lexemes = dict.fromkeys(lexeme for lexeme, _ in query_characters(term.folded))
-    return " & ".join(lexeme_literal(lexeme) for lexeme in lexemes)
-
-
 def phrase_vector(term: Term) -> str:
     """The term's phrase alone as ``tsvector`` input: what one occurrence of it scores.
 
@@ -132,7 +122,7 @@ def hits(connection: Connection, terms: Sequence[Term]) -> Subquery:
     del connection  # the statistics are read inside the statement, in its snapshot
     params = {f"t{i}": phrase_query(term) for i, term in enumerate(terms)}
     params |= {f"v{i}": phrase_vector(term) for i, term in enumerate(terms)}
-    params["any"] = " | ".join(f"({lexeme_query(term)})" for term in terms)
+    params["any"] = " | ".join(f"({phrase_query(term)})" for term in terms)
     statement = text(_bm25_sql(len(terms))).bindparams(**params)
     return statement.columns(article_id=String, score=Integer).subquery("hits")
 
