@@ -20,10 +20,11 @@ from app.search.ranking import (
 )
 from app.search.tokens import query_characters
 
-# ``ts_rank_cd`` adds, for each occurrence of a phrase query (a "cover"), a value that is 1
-# when every weight is 1: with these weights {D, C, B, A} it counts occurrences. A chunk's
-# head (weight B) repeats the end of the chunk before, so the occurrences wholly inside it
-# are taken off again.
+# ``ts_rank_cd`` adds, for each occurrence of a phrase query (a "cover"), its length over
+# the sum of its positions' inverse weights: 1 when every weight is 1, 0 when one of them
+# is 0. With these weights {D, C, B, A} it counts occurrences. A chunk's head (weight B)
+# repeats the end of the chunk before, so the occurrences wholly inside it are taken off
+# again. tests/search/test_ranking.py holds PostgreSQL to the exact counts.
 _ALL_OCCURRENCES = "{1,0,1,0}"
 _HEAD_OCCURRENCES = "{0,0,1,0}"
 _ONE_OCCURRENCE = "{1,1,1,1}"
