@@ -8,34 +8,33 @@ index in step and records exactly one change. An article whose public document d
 change gets no write and no change event.
 """
 
-import json
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
-import psycopg
-from sqlalchemy import JSON, Table, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import select, update
 from sqlmodel import Session
 
-from app.db import dialect_name
 from app.feed import OP_DELETE, OP_UPSERT, record_changes
 from app.identity import article_id
-from app.ingest.document import PART_TABLES, TABLES, Row, document_hash, load_stored
+from app.ingest.document import Row, document_hash, load_stored
 from app.ingest.fill_in import fill_in, load_entries, store_entries
 from app.ingest.prepare import FailedFile, PreparedArticle, PreparedIndexPage
+from app.ingest.tables import (
+    ARTICLE,
+    PARTS,
+    TAG,
+    TagKey,
+    add_tags,
+    bulk_insert,
+    delete_articles,
+    in_chunks,
+    link_tags,
+    remove_parts,
+)
 from app.models import utcnow
 from app.search.indexer import SearchDocument, index_articles, unindex_articles
 
-_ARTICLE = TABLES["article"]
-_TAG = TABLES["tag"]
-_ARTICLE_TAG = TABLES["article_tag"]
-_PARTS = {attr: TABLES[name] for attr, name in PART_TABLES.items()}
-# Bound on the values of one IN (...): SQLite and PostgreSQL both cap bound parameters.
-_CHUNK = 500
 # Columns a refill may change (the fields an index entry fills in).
 _FILLED = ("title", "summary", "published_at", "published_precision", "authors")
 
@@ -60,35 +59,6 @@ class _Held:
     lacks: list[str]
 
 
-def _bulk_insert(session: Session, table: Table, rows: list[Row]) -> None:
-    """Inserts many rows of plain values: COPY on PostgreSQL (an executemany there costs a
-    round trip per row), executemany on SQLite."""
-    if not rows:
-        return
-    if dialect_name(session) != "postgresql":
-        session.execute(insert(table), rows)
-        return
-    columns = list(rows[0])
-    # COPY skips SQLAlchemy's bind processing: JSON columns are written as JSON text here.
-    as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
-    names = ", ".join(f'"{c}"' for c in columns)
-    statement = f'COPY "{table.name}" ({names}) FROM STDIN'
-    raw = session.connection().connection.driver_connection
-    assert raw is not None
-    try:
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row([json.dumps(row[c]) if c in as_json else row[c] for c in columns])
-    except psycopg.Error as exc:
-        # Raised as SQLAlchemy raises driver errors, so callers handle one kind of error.
-        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
-
-
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 class ArticleStore:
     """Writes articles; holds the tag ids and index entries of one run in memory."""
 
@@ -102,7 +72,7 @@ class ArticleStore:
         """Reads the tag ids and index entries again (after a rolled-back transaction)."""
         self.tags = {
             (r.name, r.kind): r.id
-            for r in session.execute(select(_TAG.c.id, _TAG.c.name, _TAG.c.kind))
+            for r in session.execute(select(TAG.c.id, TAG.c.name, TAG.c.kind))
         }
         self.entries = load_entries(session)
         self._pending_tags = {}
@@ -132,13 +102,13 @@ class ArticleStore:
             if fill_in(prepared.article, self.entries.get(prepared.path)):
                 prepared.rehash()
         new, changed = self._classify(session, articles, outcome)
-        self._remove_parts(session, [a.id for a in changed])
-        _bulk_insert(session, _ARTICLE, [self._row(a, now, created=True) for a in new])
-        for chunk in _chunks(changed):
+        remove_parts(session, [a.id for a in changed])
+        bulk_insert(session, ARTICLE, [self._row(a, now, created=True) for a in new])
+        for chunk in in_chunks(changed):
             for a in chunk:
                 session.execute(
-                    update(_ARTICLE)
-                    .where(_ARTICLE.c.id == a.id)
+                    update(ARTICLE)
+                    .where(ARTICLE.c.id == a.id)
                     .values(self._row(a, now, created=False))
                 )
         self._insert_parts(session, [*new, *changed])
@@ -199,8 +169,8 @@ class ArticleStore:
                 if (h.source_hash, h.lacks) != (a.article["source_hash"], a.article["lacks"]):
                     # Same content from different bytes: remember the bytes, no change event.
                     session.execute(
-                        update(_ARTICLE)
-                        .where(_ARTICLE.c.id == a.id)
+                        update(ARTICLE)
+                        .where(ARTICLE.c.id == a.id)
                         .values(
                             source_hash=a.article["source_hash"],
                             size_bytes=a.article["size_bytes"],
@@ -213,14 +183,14 @@ class ArticleStore:
     def _held(session: Session, ids: Sequence[str]) -> dict[str, _Held]:
         out: dict[str, _Held] = {}
         cols = (
-            _ARTICLE.c.id,
-            _ARTICLE.c.path,
-            _ARTICLE.c.content_hash,
-            _ARTICLE.c.source_hash,
-            _ARTICLE.c.lacks,
+            ARTICLE.c.id,
+            ARTICLE.c.path,
+            ARTICLE.c.content_hash,
+            ARTICLE.c.source_hash,
+            ARTICLE.c.lacks,
         )
-        for chunk in _chunks(list(ids)):
-            for row in session.execute(select(*cols).where(_ARTICLE.c.id.in_(chunk))):
+        for chunk in in_chunks(list(ids)):
+            for row in session.execute(select(*cols).where(ARTICLE.c.id.in_(chunk))):
                 out[row.id] = _Held(
                     row.path, row.content_hash, row.source_hash, list(row.lacks or [])
                 )
@@ -236,79 +206,26 @@ class ArticleStore:
         return row
 
     def _insert_parts(self, session: Session, articles: Sequence[PreparedArticle]) -> None:
-        for attr, table in _PARTS.items():
-            rows = [row for a in articles for row in getattr(a, attr)]
-            if rows:
-                _bulk_insert(session, table, rows)
+        for attr, table in PARTS.items():
+            bulk_insert(session, table, [row for a in articles for row in getattr(a, attr)])
         wanted = {t for a in articles for t in a.tags}
-        if not wanted:
-            return
-        ids = self._tag_ids(session, wanted)
-        pairs = [{"article_id": a.id, "tag_id": ids[t]} for a in articles for t in a.tags]
-        _bulk_insert(session, _ARTICLE_TAG, pairs)
-        self._shift_counts(session, Counter(ids[t] for a in articles for t in a.tags))
-
-    def _remove_parts(self, session: Session, ids: Sequence[str]) -> None:
-        """Deletes the parts of these articles, taking them out of the tag counts."""
-        counts: Counter[int] = Counter()
-        for chunk in _chunks(list(ids)):
-            rows = session.execute(
-                select(_ARTICLE_TAG.c.tag_id, func.count())
-                .where(_ARTICLE_TAG.c.article_id.in_(chunk))
-                .group_by(_ARTICLE_TAG.c.tag_id)
-            )
-            for tag_id, n in rows:
-                counts[tag_id] -= int(n)
-            for table in (_ARTICLE_TAG, *_PARTS.values()):
-                session.execute(delete(table).where(table.c.article_id.in_(chunk)))
-        self._shift_counts(session, counts)
+        if wanted:
+            ids = self._tag_ids(session, wanted)
+            link_tags(session, [(a.id, ids[t]) for a in articles for t in a.tags])
 
     def _delete_rows(self, session: Session, ids: Sequence[str]) -> list[str]:
         present = list(self._held(session, list(dict.fromkeys(ids))))
         if present:
-            self._remove_parts(session, present)
-            for chunk in _chunks(present):
-                session.execute(delete(_ARTICLE).where(_ARTICLE.c.id.in_(chunk)))
+            delete_articles(session, present)
         return present
 
-    def _tag_ids(
-        self, session: Session, wanted: set[tuple[str, str]]
-    ) -> dict[tuple[str, str], int]:
+    def _tag_ids(self, session: Session, wanted: set[TagKey]) -> dict[TagKey, int]:
         """Ids of these tags, creating missing ones (a concurrent ingest may create them too)."""
         known = {**self.tags, **self._pending_tags}
-        missing = sorted(wanted - known.keys())
-        if missing:
-            dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
-            for chunk in _chunks(missing, 1000):
-                # One multi-row INSERT per chunk: an executemany costs a round trip per row.
-                values = [{"name": n, "kind": k, "article_count": 0} for n, k in chunk]
-                statement = dialect.insert(_TAG).values(values)
-                session.execute(statement.on_conflict_do_nothing(index_elements=["name", "kind"]))
-            wanted_missing = set(missing)
-            for chunk in _chunks(sorted({n for n, _ in missing})):
-                rows = session.execute(
-                    select(_TAG.c.id, _TAG.c.name, _TAG.c.kind).where(_TAG.c.name.in_(chunk))
-                )
-                for tag_id, name, kind in rows:
-                    if (name, kind) in wanted_missing:
-                        self._pending_tags[(name, kind)] = tag_id
-                        known[(name, kind)] = tag_id
+        created = add_tags(session, wanted - known.keys())
+        self._pending_tags.update(created)
+        known.update(created)
         return {t: known[t] for t in wanted}
-
-    @staticmethod
-    def _shift_counts(session: Session, counts: Counter[int]) -> None:
-        """Adds each delta to ``tag.article_count``: one statement per distinct delta."""
-        by_delta: dict[int, list[int]] = {}
-        for tag_id, delta in counts.items():
-            if delta:
-                by_delta.setdefault(delta, []).append(tag_id)
-        for delta, tag_ids in sorted(by_delta.items()):
-            for chunk in _chunks(sorted(tag_ids)):
-                session.execute(
-                    update(_TAG)
-                    .where(_TAG.c.id.in_(chunk))
-                    .values(article_count=_TAG.c.article_count + delta)
-                )
 
     def _refill(
         self, session: Session, paths: Sequence[str], now: datetime
@@ -325,8 +242,8 @@ class ArticleStore:
             if after == before:
                 continue
             session.execute(
-                update(_ARTICLE)
-                .where(_ARTICLE.c.id == ident)
+                update(ARTICLE)
+                .where(ARTICLE.c.id == ident)
                 .values({**{k: row[k] for k in _FILLED}, "content_hash": after, "updated_at": now})
             )
             out.append((SearchDocument(ident, row["title"], row["body_text"]), after))

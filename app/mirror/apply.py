@@ -1,7 +1,8 @@
 """Writing an origin's article documents and deletions into the local database.
 
 A mirror holds what the origin serves, so it writes the rows ``load_articles`` reads back
-into the same ``ArticlePublic``. Every write also records a local change, so the mirror's
+into the same ``ArticlePublic``, through the same row writes as the ingest
+(``app.ingest.tables``). Every write also records a local change, so the mirror's
 own ``/changes`` can be followed by a mirror of the mirror. Nothing here commits: the
 caller applies a batch and the mirror's ``last_seq`` in one transaction.
 """
@@ -11,11 +12,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import Table, select
 from sqlmodel import Session, col
 
 from app.feed import OP_DELETE, OP_UPSERT, record_changes
-from app.models import Article, ArticleTag, Byline, CitedLink, Image, Section, Tag, utcnow
+from app.ingest.tables import (
+    ARTICLE,
+    PARTS,
+    add_tags,
+    bulk_insert,
+    delete_articles,
+    find_tags,
+    in_chunks,
+    link_tags,
+)
+from app.models import Article, utcnow
 from app.search.indexer import SearchDocument, index_articles, unindex_articles
 
 
@@ -31,8 +42,7 @@ class Applied:
 def local_hashes(session: Session, ids: Sequence[str]) -> dict[str, str]:
     """The content hash of each of ``ids`` held locally."""
     out: dict[str, str] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
+    for chunk in in_chunks(ids):
         rows = session.execute(
             select(col(Article.id), col(Article.content_hash)).where(col(Article.id).in_(chunk))
         )
@@ -72,7 +82,7 @@ def _article_row(doc: dict[str, Any], now: datetime) -> dict[str, Any]:
     }
 
 
-def _part_rows(docs: Sequence[dict[str, Any]]) -> dict[Any, list[dict[str, Any]]]:
+def _part_rows(docs: Sequence[dict[str, Any]]) -> dict[Table, list[dict[str, Any]]]:
     bylines, sections, links, images = [], [], [], []
     for doc in docs:
         aid = doc["id"]
@@ -119,54 +129,12 @@ def _part_rows(docs: Sequence[dict[str, Any]]) -> dict[Any, list[dict[str, Any]]
                     "section_index": None,
                 }
             )
-    return {Byline: bylines, Section: sections, CitedLink: links, Image: images}
-
-
-def _table(model: Any) -> Table:
-    table: Table = model.__table__
-    return table
-
-
-def _tag_ids(session: Session, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], int]:
-    """Ids of the (name, kind) tags wanted, creating those that do not exist yet."""
-    tag = _table(Tag)
-
-    def lookup() -> dict[tuple[str, str], int]:
-        found: dict[tuple[str, str], int] = {}
-        names = sorted({name for name, _ in wanted})
-        for start in range(0, len(names), 500):
-            rows = session.execute(
-                select(tag.c.id, tag.c.name, tag.c.kind).where(
-                    tag.c.name.in_(names[start : start + 500])
-                )
-            )
-            found.update({(n, k): int(i) for i, n, k in rows if (n, k) in wanted})
-        return found
-
-    found = lookup()
-    missing = sorted(wanted - found.keys())
-    if missing:
-        session.execute(
-            insert(tag), [{"name": n, "kind": k, "article_count": 0} for n, k in missing]
-        )
-        found = lookup()
-    return found
-
-
-def _shift_tag_counts(session: Session, counts: dict[int, int]) -> None:
-    # One UPDATE per distinct delta: a batch touches thousands of tags but few deltas.
-    tag = _table(Tag)
-    by_delta: dict[int, list[int]] = {}
-    for tag_id, delta in counts.items():
-        if delta:
-            by_delta.setdefault(delta, []).append(tag_id)
-    for delta, ids in by_delta.items():
-        for start in range(0, len(ids), 500):
-            session.execute(
-                update(tag)
-                .where(tag.c.id.in_(ids[start : start + 500]))
-                .values(article_count=tag.c.article_count + delta)
-            )
+    return {
+        PARTS["bylines"]: bylines,
+        PARTS["sections"]: sections,
+        PARTS["links"]: links,
+        PARTS["images"]: images,
+    }
 
 
 def remove_articles(session: Session, ids: Sequence[str], *, unindex: bool = True) -> None:
@@ -175,22 +143,7 @@ def remove_articles(session: Session, ids: Sequence[str], *, unindex: bool = Tru
         return
     if unindex:
         unindex_articles(session, ids)
-    counts: dict[int, int] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = session.execute(
-            select(col(ArticleTag.tag_id), func.count())
-            .where(col(ArticleTag.article_id).in_(chunk))
-            .group_by(col(ArticleTag.tag_id))
-        )
-        for tag_id, n in rows:
-            counts[tag_id] = counts.get(tag_id, 0) - int(n)
-        for model in (ArticleTag, Byline, Section, CitedLink, Image):
-            part = _table(model)
-            session.execute(delete(part).where(part.c.article_id.in_(chunk)))
-        article = _table(Article)
-        session.execute(delete(article).where(article.c.id.in_(chunk)))
-    _shift_tag_counts(session, counts)
+    delete_articles(session, ids)
 
 
 def write_articles(session: Session, docs: Sequence[dict[str, Any]]) -> None:
@@ -200,22 +153,14 @@ def write_articles(session: Session, docs: Sequence[dict[str, Any]]) -> None:
     # index_articles replaces what search holds, so a rewrite skips the unindexing.
     remove_articles(session, [d["id"] for d in docs], unindex=False)
     now = utcnow()
-    session.execute(insert(_table(Article)), [_article_row(d, now) for d in docs])
-    for model, rows in _part_rows(docs).items():
-        if rows:
-            session.execute(insert(_table(model)), rows)
+    bulk_insert(session, ARTICLE, [_article_row(d, now) for d in docs])
+    for table, rows in _part_rows(docs).items():
+        bulk_insert(session, table, rows)
     wanted = {(t["name"], t["kind"]) for d in docs for t in d.get("tags") or []}
-    tag_ids = _tag_ids(session, wanted) if wanted else {}
+    tag_ids = find_tags(session, wanted)
+    tag_ids |= add_tags(session, wanted - tag_ids.keys())
     links = {(d["id"], tag_ids[(t["name"], t["kind"])]) for d in docs for t in d.get("tags") or []}
-    if links:
-        session.execute(
-            insert(_table(ArticleTag)),
-            [{"article_id": a, "tag_id": t} for a, t in sorted(links)],
-        )
-    counts: dict[int, int] = {}
-    for _, tag_id in links:
-        counts[tag_id] = counts.get(tag_id, 0) + 1
-    _shift_tag_counts(session, counts)
+    link_tags(session, sorted(links))
     # An origin that sends the searched text gets the same search here; one that does not
     # (older, or the article was indexed by its body) leaves title and body text.
     index_articles(

@@ -1,0 +1,129 @@
+"""Row writes shared by every writer of articles: the ingest's ``ArticleStore`` and a mirror.
+
+Bulk inserts, an article's parts, its tags and ``tag.article_count``: one implementation,
+so an article written by the ingest, an upload or a mirror ends up in the same rows with
+the same counts. Nothing here commits; the caller owns the transaction.
+"""
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import psycopg
+from sqlalchemy import JSON, Table, delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session
+
+from app.db import dialect_name
+from app.ingest.document import PART_TABLES, TABLES, Row
+
+ARTICLE = TABLES["article"]
+TAG = TABLES["tag"]
+ARTICLE_TAG = TABLES["article_tag"]
+PARTS = {attr: TABLES[name] for attr, name in PART_TABLES.items()}
+# Bound on the values of one IN (...): SQLite and PostgreSQL both cap bound parameters.
+CHUNK = 500
+
+TagKey = tuple[str, str]  # (name, kind)
+
+
+def in_chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
+    """``items`` in slices of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def bulk_insert(session: Session, table: Table, rows: list[Row]) -> None:
+    """Inserts many rows of plain values: COPY on PostgreSQL (an executemany there costs a
+    round trip per row), executemany on SQLite."""
+    if not rows:
+        return
+    if dialect_name(session) != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    columns = list(rows[0])
+    # COPY skips SQLAlchemy's bind processing: JSON columns are written as JSON text here.
+    as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    names = ", ".join(f'"{c}"' for c in columns)
+    statement = f'COPY "{table.name}" ({names}) FROM STDIN'
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([json.dumps(row[c]) if c in as_json else row[c] for c in columns])
+    except psycopg.Error as exc:
+        # Raised as SQLAlchemy raises driver errors, so callers handle one kind of error.
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
+
+
+def shift_tag_counts(session: Session, counts: Counter[int]) -> None:
+    """Adds each delta to ``tag.article_count``: one statement per distinct delta."""
+    by_delta: dict[int, list[int]] = {}
+    for tag_id, delta in counts.items():
+        if delta:
+            by_delta.setdefault(delta, []).append(tag_id)
+    for delta, tag_ids in sorted(by_delta.items()):
+        for chunk in in_chunks(sorted(tag_ids)):
+            session.execute(
+                update(TAG)
+                .where(TAG.c.id.in_(chunk))
+                .values(article_count=TAG.c.article_count + delta)
+            )
+
+
+def find_tags(session: Session, wanted: Iterable[TagKey]) -> dict[TagKey, int]:
+    """The ids of those of these tags that exist."""
+    keys = set(wanted)
+    found: dict[TagKey, int] = {}
+    for chunk in in_chunks(sorted({name for name, _ in keys})):
+        rows = session.execute(
+            select(TAG.c.id, TAG.c.name, TAG.c.kind).where(TAG.c.name.in_(chunk))
+        )
+        found.update({(name, kind): tag_id for tag_id, name, kind in rows if (name, kind) in keys})
+    return found
+
+
+def add_tags(session: Session, missing: Iterable[TagKey]) -> dict[TagKey, int]:
+    """Creates these tags (another writer may create them at the same time); their ids."""
+    keys = sorted(set(missing))
+    if not keys:
+        return {}
+    dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
+    for chunk in in_chunks(keys, 1000):
+        # One multi-row INSERT per chunk: an executemany costs a round trip per row.
+        values = [{"name": n, "kind": k, "article_count": 0} for n, k in chunk]
+        statement = dialect.insert(TAG).values(values)
+        session.execute(statement.on_conflict_do_nothing(index_elements=["name", "kind"]))
+    return find_tags(session, keys)
+
+
+def link_tags(session: Session, links: Sequence[tuple[str, int]]) -> None:
+    """Tags articles: ``(article_id, tag_id)`` pairs, each counted in ``tag.article_count``."""
+    bulk_insert(session, ARTICLE_TAG, [{"article_id": a, "tag_id": t} for a, t in links])
+    shift_tag_counts(session, Counter(tag_id for _, tag_id in links))
+
+
+def remove_parts(session: Session, ids: Sequence[str]) -> None:
+    """Deletes the parts and tag links of these articles, taking them out of the tag counts."""
+    counts: Counter[int] = Counter()
+    for chunk in in_chunks(list(ids)):
+        rows = session.execute(
+            select(ARTICLE_TAG.c.tag_id, func.count())
+            .where(ARTICLE_TAG.c.article_id.in_(chunk))
+            .group_by(ARTICLE_TAG.c.tag_id)
+        )
+        for tag_id, n in rows:
+            counts[tag_id] -= int(n)
+        for table in (ARTICLE_TAG, *PARTS.values()):
+            session.execute(delete(table).where(table.c.article_id.in_(chunk)))
+    shift_tag_counts(session, counts)
+
+
+def delete_articles(session: Session, ids: Sequence[str]) -> None:
+    """Deletes these articles' rows and parts (search and the change feed are the caller's)."""
+    remove_parts(session, ids)
+    for chunk in in_chunks(list(ids)):
+        session.execute(delete(ARTICLE).where(ARTICLE.c.id.in_(chunk)))
