@@ -89,8 +89,11 @@ def decode(data: bytes) -> tuple[str | None, str | None]:
     return text.removeprefix("\ufeff"), None
 
 
-def prepare(path: str, data: bytes, digest: str) -> Prepared:
-    """Parses one file; never raises (a parser exception becomes a ``FailedFile``)."""
+def prepare(path: str, data: bytes, digest: str, *, postgresql: bool = False) -> Prepared:
+    """Parses one file; never raises (a parser exception becomes a ``FailedFile``).
+
+    ``postgresql``: the articles go to PostgreSQL, so their search chunks are made here too.
+    """
     if len(path) > _MAX_PATH or len(article_id(path)) > _MAX_ID:
         return FailedFile(path, f"path longer than {_MAX_PATH} characters")
     text, problem = decode(data)
@@ -102,15 +105,17 @@ def prepare(path: str, data: bytes, digest: str) -> Prepared:
             return PreparedIndexPage(path, digest, list(records))
         parsed = parse_article(path, text)
         prepared = prepare_article(parsed, digest, len(data))
-        prepared.search = prepare_search_text(text)
+        prepared.search = prepare_search_text(text, postgresql=postgresql)
         return prepared
     except Exception as exc:  # noqa: BLE001  (any parser failure is this file's failure)
         return FailedFile(path, f"parser error: {type(exc).__name__}: {exc}"[:500])
 
 
-def prepare_chunk(items: list[tuple[str, bytes, str]]) -> list[Prepared]:
+def prepare_chunk(
+    items: list[tuple[str, bytes, str]], postgresql: bool = False
+) -> list[Prepared]:
     """``prepare`` over several files: the unit of work sent to a worker process."""
-    return [prepare(path, data, digest) for path, data, digest in items]
+    return [prepare(path, data, digest, postgresql=postgresql) for path, data, digest in items]
 
 
 def lacks_of(parsed: ParsedArticle) -> list[str]:

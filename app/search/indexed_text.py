@@ -2,6 +2,10 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # postgres_index imports this module
+    from app.search.postgres_index import FieldChunks
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +22,7 @@ class IndexedText:
     from_file: bool
     body_tokens: str | None = None  # token_string(fold(body)), when computed ahead
     body_stored: bytes | None = None  # the body as SQLite stores it, when computed ahead
+    body_chunks: "FieldChunks | None" = None  # PostgreSQL's chunks of the body, if computed ahead
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,7 +60,11 @@ def index_articles(session: Session, docs: Sequence[SearchDocument]) -> None:
         title = doc.title or ""
         if doc.prepared is not None:
             ready = doc.prepared
-            texts.append(IndexedText(doc.id, title, ready.text, True, ready.tokens, ready.stored))
+            texts.append(
+                IndexedText(
+                    doc.id, title, ready.text, True, ready.tokens, ready.stored, ready.chunks
+                )
+            )
         elif doc.markdown is not None:
             texts.append(IndexedText(doc.id, title, visible_text(doc.markdown), True))
         elif doc.file_text is not None:

@@ -72,6 +72,22 @@ def chunks(tokens: Sequence[str]) -> list[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class FieldChunks:
+    """One field's ``tsvector`` chunk literals and its length in tokens (as FTS5 counts)."""
+
+    literals: list[str]
+    token_count: int
+
+
+def field_chunks(token_text: str) -> FieldChunks:
+    """The chunks of one field from its ``token_string``; picklable, so a parse worker can
+    compute the body's ahead (most of the work of indexing on PostgreSQL)."""
+    split = token_text.split()
+    tokens = [t for t in character_tokens(split) if len(t) <= MAX_LEXEME_CHARS]
+    return FieldChunks(chunks(tokens), len(split))
+
+
+@dataclass(frozen=True, slots=True)
 class _Tokenised:
     chunks: list[dict[str, object]]
     length: dict[str, object]
@@ -80,19 +96,20 @@ class _Tokenised:
 def _tokenise(text: IndexedText) -> _Tokenised:
     """The chunk rows of one article and its length in tokens (as FTS5 counts them)."""
     rows: list[dict[str, object]] = []
-    body_tokens = text.body_tokens
-    if body_tokens is None:
-        body_tokens = token_string(fold(text.body))
+    body = text.body_chunks
+    if body is None:
+        body_tokens = text.body_tokens
+        if body_tokens is None:
+            body_tokens = token_string(fold(text.body))
+        body = field_chunks(body_tokens)
+    title = field_chunks(token_string(fold(text.title)))
     article_id = text.id
-    length = 0
-    for field, token_text in ((TITLE, token_string(fold(text.title))), (BODY, body_tokens)):
-        split = token_text.split()
-        length += len(split)
-        tokens = [t for t in character_tokens(split) if len(t) <= MAX_LEXEME_CHARS]
-        for number, literal in enumerate(chunks(tokens)):
+    for field, done in ((TITLE, title), (BODY, body)):
+        for number, literal in enumerate(done.literals):
             rows.append(
                 {"article_id": article_id, "field": field, "chunk": number, "tokens": literal}
             )
+    length = title.token_count + body.token_count
     return _Tokenised(rows, {"article_id": article_id, "token_count": length})
 
 

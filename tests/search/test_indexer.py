@@ -1,12 +1,16 @@
 """The index follows upserts and deletes inside the caller's transaction, and never commits."""
 
+from pathlib import Path
+
 import pytest
 from api.factory import ArticleSpec, add_article, add_articles
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.config import Settings
 from app.db import dialect_name, unit_of_work
+from app.ingest import ingest
 from app.search import (
     SearchDocument,
     index_articles,
@@ -132,6 +136,32 @@ def test_title_only_change_keeps_the_file_text(engine: Engine) -> None:
     _index(engine, [SearchDocument(id=other, title="别", body_text="换了正文")])
     assert indexed_ids(engine, "只有") == set()  # a body-only article follows its body
     assert indexed_ids(engine, "换了") == {other}
+
+
+def _postgres_index_rows(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.exec_driver_sql(
+            "SELECT article_id, field, chunk, tokens::text FROM article_search_chunk "
+            "ORDER BY 1, 2, 3"
+        )] + [tuple(r) for r in conn.exec_driver_sql(
+            "SELECT article_id, token_count FROM article_search_length ORDER BY 1"
+        )]
+
+
+def test_postgres_chunks_made_while_parsing_equal_the_writers(
+    engine: Engine, sample_dir: Path
+) -> None:
+    """The ingest makes PostgreSQL's chunks where it parses; the rebuild makes them in the
+    writing process from the stored text: the same rows either way."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL's index has chunks")
+    report = ingest(engine, sample_dir, settings=Settings(database_url=str(engine.url)))
+    assert report.counts()["failed"] == 0
+    made_while_parsing = _postgres_index_rows(engine)
+    assert len(made_while_parsing) > 60
+    with engine.begin() as conn:
+        postgres_index.rebuild(conn)
+    assert _postgres_index_rows(engine) == made_while_parsing
 
 
 def test_postgres_rebuild_reproduces_the_index(engine: Engine) -> None:
