@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -86,9 +87,17 @@ class Article(SQLModel, table=True):
     # Where published_at came from: meta, index, filename (date only) or none.
     published_precision: str | None = Field(default=None, sa_column=Column(String(20)))
     authors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    source_name: str | None = Field(default=None, sa_column=Column(String(100)))
-    source_url: str | None = Field(default=None, sa_column=Column(Text))
-    source_external_id: str | None = Field(default=None, sa_column=Column(String(100)))
+    # ``info["document"]``: where a column sits in the public document when not at its own
+    # name (app/articles/mapping.py derives the whole mapping from these tables).
+    source_name: str | None = Field(
+        default=None, sa_column=Column(String(100), info={"document": "source.name"})
+    )
+    source_url: str | None = Field(
+        default=None, sa_column=Column(Text, info={"document": "source.url"})
+    )
+    source_external_id: str | None = Field(
+        default=None, sa_column=Column(String(100), info={"document": "source.external_id"})
+    )
     script: str | None = Field(default=None, sa_column=Column(String(20)))
     is_empty: bool = Field(default=False, nullable=False)
     body_markdown: str = Field(default="", sa_column=Column(Text, nullable=False))
@@ -110,6 +119,20 @@ class Article(SQLModel, table=True):
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class ArticleDocument(SQLModel, table=True):
+    """An article's public documents, built when it is written and served as they are.
+
+    ``summary`` is the ``ArticleSummary`` and ``document`` the ``Article`` as JSON bytes;
+    they sit in a table of their own so that list queries over ``article`` stay narrow.
+    """
+
+    __tablename__ = "article_document"
+
+    article_id: str = Field(sa_column=_fk("article.id", primary_key=True))
+    summary: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class Byline(SQLModel, table=True):

@@ -211,18 +211,21 @@ def fetch_page(
 ) -> Page:
     """Up to ``limit`` rows of ``stmt`` after ``after`` in ``keyset`` order, never with OFFSET.
 
-    ``stmt`` selects one entity (rows are its objects) or the keyset's columns (rows are tuples
-    with those names).
+    ``stmt`` selects columns, among them the keyset's (rows are tuples with those names).
     """
     rows: list[Any] = []
-    single = len(stmt.column_descriptions) == 1
+    connection = session.connection()
     for where in keyset.segments(after):
         wanted = limit + 1 - len(rows)
         if wanted <= 0:
             break
         query = stmt.where(where).order_by(*keyset.order_by()).limit(wanted)
-        result = session.execute(query)
-        rows.extend(result.scalars().all() if single else result.all())
+        rows.extend(connection.execute(query).all())
+    return page_of(rows, keyset, limit)
+
+
+def page_of(rows: list[Any], keyset: Keyset, limit: int) -> Page:
+    """The page of up to ``limit + 1`` rows read in ``keyset`` order: more follow if over."""
     if len(rows) > limit:
         rows = rows[:limit]
         return Page(rows=rows, next_key=keyset.key_of(rows[-1]))

@@ -177,12 +177,12 @@ class ArticlePublic(ArticleSummary):
 
 
 # Fields that are about this copy of the article, not its content: left out of the hash.
-_NOT_CONTENT = {"content_hash", "updated_at"}
+NOT_CONTENT = frozenset({"content_hash", "updated_at"})
 
 
 def content_hash_of(document: dict[str, Any]) -> str:
     """SHA-256 over an article's content fields as canonical JSON (same on every mirror)."""
-    content = {k: v for k, v in document.items() if k not in _NOT_CONTENT}
+    content = {k: v for k, v in document.items() if k not in NOT_CONTENT}
     canonical = json.dumps(
         content, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
     )

@@ -4,11 +4,11 @@ from logging.config import fileConfig
 
 from alembic import context
 from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
 
 from app import models  # noqa: F401  (registers the tables on the metadata)
 from app.config import get_settings
 from app.db import make_engine
-from sqlmodel import SQLModel
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):

@@ -121,6 +121,5 @@ def get_article(
         cached = not_modified(request, etag=etag, max_age=max_age)
         if cached is not None:
             return cached
-    article = queries.get_article(session, article_id=id)
-    body = ArticlePublic.__pydantic_serializer__.to_json(article)
-    return json_response(body, etag=etag_of_hash(article.content_hash), max_age=max_age)
+    body, content_hash = queries.article_json(session, article_id=id)
+    return json_response(body, etag=etag_of_hash(content_hash), max_age=max_age)

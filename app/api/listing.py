@@ -5,18 +5,17 @@
 """
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
-from urllib.parse import quote
+from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field, StringConstraints, create_model
 from sqlmodel import Session
 
-from app.api.deps import SettingsDep
+from app.api.pages import page_after, page_response
+from app.articles.stored import trimmed
 from app.config import Settings
 from app.errors import Unprocessable
-from app.http.caching import dump_json, json_response, not_modified, strong_etag
-from app.pagination import decode_cursor, encode_cursor, scope_of
+from app.pagination import scope_of
 from app.queries import articles as article_queries
 from app.queries.filters import ArticleFilter, article_keyset
 from app.schemas import ArticleSummary
@@ -183,51 +182,6 @@ PAGE_HEADERS = {
 }
 
 
-def page_cursor(cursor: str | None, *, scope: str, settings: Settings) -> list[Any] | None:
-    """The sort key a request's cursor points after (None for the first page); 422 if bad."""
-    if cursor is None:
-        return None
-    return decode_cursor(cursor, scope=scope, secret=settings.cursor_secret)
-
-
-def page_response(
-    request: Request,
-    items: list[BaseModel],
-    next_key: list[Any] | None,
-    *,
-    scope: str,
-    settings: SettingsDep,
-    fields: set[str] | None = None,
-    validator_of: Any = None,
-) -> Response:
-    """The page as JSON with ETag, Cache-Control and Link; 304 when the client copy is current."""
-    next_cursor = None
-    if next_key is not None:
-        next_cursor = encode_cursor(next_key, scope=scope, secret=settings.cursor_secret)
-    validator_of = validator_of or _article_validator
-    etag = strong_etag(
-        *(validator_of(i) for i in items), next_cursor or "", ",".join(sorted(fields or ()))
-    )
-    max_age = settings.cache_max_age_list
-    cached = not_modified(request, etag=etag, max_age=max_age)
-    if cached is not None:
-        return cached
-    body = dump_json(
-        {"items": [i.model_dump(mode="json", include=fields) for i in items], "next": next_cursor}
-    )
-    headers = {}
-    if next_cursor is not None:
-        next_url = request.url.include_query_params(cursor=next_cursor)
-        # A header is Latin-1: the path (a tag name, say) goes percent-encoded.
-        path = quote(next_url.path, safe="/:@!$&'()*+,;=-._~")
-        headers["Link"] = f'<{path}?{next_url.query}>; rel="next"'
-    return json_response(body, etag=etag, max_age=max_age, headers=headers)
-
-
-def _article_validator(item: Any) -> str:
-    return f"{item.id}:{item.content_hash}:{item.updated_at.isoformat()}"
-
-
 def articles_page(
     request: Request,
     session: Session,
@@ -240,14 +194,12 @@ def articles_page(
     fields: list[str] | None,
 ) -> Response:
     """One page of the articles matching ``article_filter`` (/articles and a tag's list)."""
-    trimmed = parse_fields(fields)
+    wanted = parse_fields(fields)
     keyset = article_keyset(sort)
     scope = scope_of("articles", sort, article_filter.fingerprint())
-    raw_key = page_cursor(cursor, scope=scope, settings=settings)
-    after = None if raw_key is None else keyset.parse_key(raw_key)
+    after = page_after(cursor, scope=scope, settings=settings, keyset=keyset)
     page = article_queries.list_articles(
         session, article_filter=article_filter, keyset=keyset, after=after, limit=limit
     )
-    return page_response(
-        request, list(page.items), page.next_key, scope=scope, settings=settings, fields=trimmed
-    )
+    items = page.items if wanted is None else [trimmed(i, wanted) for i in page.items]
+    return page_response(request, items, page.next_key, scope=scope, settings=settings)

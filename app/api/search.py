@@ -5,10 +5,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api.deps import SessionDep, SettingsDep
-from app.api.listing import NO_NUL, ArticleFilterDep, CursorQuery, LimitQuery, page_cursor
+from app.api.listing import NO_NUL, ArticleFilterDep, CursorQuery, LimitQuery
+from app.api.pages import page_after, page_response
 from app.api.problems import problem_responses
-from app.http.caching import dump_json, json_response, not_modified, strong_etag
-from app.pagination import encode_cursor, scope_of
+from app.pagination import scope_of
 from app.schemas import SUMMARY_EXAMPLE
 from app.search.query import parse_query
 from app.search.results import search_articles
@@ -79,27 +79,15 @@ def search(
     """Articles matching every term of `q` and every filter, best first, with snippets."""
     terms = parse_query(q)
     scope = scope_of("search", sort, [t.tokens for t in terms], article_filter.fingerprint())
-    after = page_cursor(cursor, scope=scope, settings=settings)
+    after = page_after(cursor, scope=scope, settings=settings)
     page = search_articles(
         session, terms=terms, article_filter=article_filter, sort=sort, after=after, limit=limit
     )
-    next_cursor = None
-    if page.next_key is not None:
-        next_cursor = encode_cursor(page.next_key, scope=scope, secret=settings.cursor_secret)
-    body = dump_json(
-        {
-            "items": [item.model_dump(mode="json") for item in page.items],
-            "next": next_cursor,
-            "total": page.total,
-        }
+    return page_response(
+        request,
+        page.items,
+        page.next_key,
+        scope=scope,
+        settings=settings,
+        members={"total": page.total},
     )
-    etag = strong_etag(body.decode())
-    max_age = settings.cache_max_age_list
-    cached = not_modified(request, etag=etag, max_age=max_age)
-    if cached is not None:
-        return cached
-    headers = {}
-    if next_cursor is not None:
-        next_url = request.url.include_query_params(cursor=next_cursor)
-        headers["Link"] = f'<{next_url.path}?{next_url.query}>; rel="next"'
-    return json_response(body, etag=etag, max_age=max_age, headers=headers)

@@ -3,6 +3,7 @@
 from dataclasses import replace
 from typing import Annotated, Literal
 
+import orjson
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
@@ -18,9 +19,8 @@ from app.api.listing import (
     LimitQuery,
     SortQuery,
     articles_page,
-    page_cursor,
-    page_response,
 )
+from app.api.pages import page_after, page_response
 from app.api.problems import problem_responses
 from app.errors import NotFound
 from app.pagination import scope_of
@@ -112,20 +112,12 @@ def list_tags(
     """Tags carried by at least one article, with their counts, a page at a time."""
     keyset = queries.tag_keyset(sort)
     scope = scope_of("tags", sort, prefix, kind)
-    raw_key = page_cursor(cursor, scope=scope, settings=settings)
-    after = None if raw_key is None else keyset.parse_key(raw_key)
+    after = page_after(cursor, scope=scope, settings=settings, keyset=keyset)
     page = queries.list_tags(
         session, prefix=prefix, kind=kind, keyset=keyset, after=after, limit=limit
     )
-    items = [TagCount(name=t.name, kind=t.kind, count=t.article_count) for t in page.tags]
-    return page_response(
-        request,
-        list(items),
-        page.next_key,
-        scope=scope,
-        settings=settings,
-        validator_of=lambda t: f"{t.name}:{t.kind}:{t.count}",
-    )
+    items = [orjson.dumps({"name": t.name, "kind": t.kind, "count": t.count}) for t in page.tags]
+    return page_response(request, items, page.next_key, scope=scope, settings=settings)
 
 
 @router.get(

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlmodel import Session
 
-from app.ingest.document import TABLES, Row
+from app.articles.mapping import TABLES, Row
 from app.parsing import IndexRecord
 
 _ENTITY_TAG = re.compile(r"\[\[zh:([^\]\[]*)\]\]")

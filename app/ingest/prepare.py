@@ -6,23 +6,37 @@ happen here, before anything is written.
 """
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC
+from typing import Any
 
+from app.articles.mapping import (
+    ARTICLE,
+    TABLES,
+    ArticleRows,
+    column_width,
+    document_hash,
+    rows_of,
+    tag_order,
+)
 from app.identity import article_id
-from app.ingest.document import ArticleRows, Row, document_hash, tag_order
 from app.parsing import IndexRecord, ParsedArticle, parse_article, parse_index_page
 from app.search import PreparedText, prepare_search_text
 
-# Fields a file may lack and an index entry may fill in.
-FILLABLE = ("title", "summary", "published_at", "authors")
 
-# Column widths of app/models.py: longer values would fail on PostgreSQL, so they are
-# refused (ids, paths) or cut (names, labels) here.
-_MAX_PATH = 400
-_MAX_ID = 300
-_CUT = {"name": 300, "role": 40, "role_as_written": 100, "source_name": 100, "external_id": 100}
-_MAX_TAG = 200
+# Column widths of app/models.py: longer ids and paths would fail on PostgreSQL, so they
+# are refused here; longer tags are left out. The mapping cuts every other column's value.
+def _width(column: Any) -> int:
+    width = column_width(column)
+    assert width is not None, f"{column} has no width"
+    return width
+
+
+_MAX_PATH = _width(ARTICLE.c.path)
+_MAX_ID = _width(ARTICLE.c.id)
+_MAX_TAG = _width(TABLES["tag"].c.name)
+# Authors are a JSON list, so no column cuts them: as long as a byline's name at most.
+_MAX_NAME = _width(TABLES["byline"].c.name)
 
 
 @dataclass(slots=True)
@@ -119,7 +133,7 @@ def prepare_chunk(
 
 
 def lacks_of(parsed: ParsedArticle) -> list[str]:
-    """What the file itself lacks, in the order of ``FILLABLE``."""
+    """What the file itself lacks (the fields an index entry may fill in)."""
     lacks = []
     if parsed.title_is_placeholder or not (parsed.title or "").strip():
         lacks.append("title")
@@ -131,87 +145,58 @@ def lacks_of(parsed: ParsedArticle) -> list[str]:
     return lacks
 
 
-def _cut(value: str | None, key: str) -> str | None:
-    return None if value is None else value[: _CUT[key]]
-
-
 def prepare_article(parsed: ParsedArticle, digest: str, size: int) -> PreparedArticle:
-    """The rows of one parsed article, and its content hash."""
+    """The rows of one parsed article, and its content hash.
+
+    The parse becomes the public document first; its rows come from the one mapping, which
+    also cuts values to their columns' widths.
+    """
     ident = article_id(parsed.path)
-    source = parsed.source
-    title = (parsed.title or "").strip() or None
     published = parsed.published_at
     if published is not None and published.tzinfo is None:
         published = published.replace(tzinfo=UTC)  # the parser's times are UTC
-    article: Row = {
-        "id": ident,
-        "path": parsed.path,
-        "collection": parsed.collection,
-        "title": title,
-        "summary": None,
-        "published_at": published,
-        "published_precision": parsed.published_precision if published else None,
-        "authors": [name[: _CUT["name"]] for name in parsed.authors],
-        "source_name": _cut(source.name, "source_name") if source else None,
-        "source_url": source.url if source else None,
-        "source_external_id": _cut(source.external_id, "external_id") if source else None,
-        "script": parsed.script,
-        "is_empty": parsed.is_empty,
-        "body_markdown": parsed.body_markdown,
-        "body_text": parsed.body_text,
-        "content_hash": "",
-        "source_hash": digest,
-        "size_bytes": size,
-        "lacks": lacks_of(parsed),
-    }
-    bylines = [
-        {
-            "article_id": ident,
-            "position": i,
-            "role": _cut(b.role, "role"),
-            "role_as_written": _cut(b.role_as_written, "role_as_written"),
-            "name": _cut(b.name, "name"),
-        }
-        for i, b in enumerate(parsed.bylines)
-    ]
-    sections = [
-        {
-            "article_id": ident,
-            "index": s.index,
-            "heading": s.heading,
-            "markdown": s.markdown,
-            "text": s.text,
-        }
-        for s in parsed.sections
-    ]
-    links = [
-        {
-            "article_id": ident,
-            "position": i,
-            "url": link.url,
-            "text": link.text,
-            "section_index": link.section_index,
-            "is_reference": link.is_reference,
-        }
-        for i, link in enumerate(parsed.links)
-    ]
-    images = [
-        {
-            "article_id": ident,
-            "position": i,
-            "url": img.url,
-            "alt": img.alt,
-            "caption": img.caption,
-            "section_index": img.section_index,
-        }
-        for i, img in enumerate(parsed.images)
-    ]
+    source = parsed.source
     # Hashtags are the post's own tags, like the backtick tag: both are ``meta`` tags.
     named = [(t, "meta") for t in (*parsed.meta_tags, *parsed.hashtags)]
     named += [(t, "entity") for t in parsed.entity_tags]
     tags = tag_order(
         (name.strip(), kind) for name, kind in named if 0 < len(name.strip()) <= _MAX_TAG
     )
-    prepared = PreparedArticle(article, bylines, sections, links, images, tags)
+    sections = [asdict(s) for s in parsed.sections]
+    images = [asdict(img) for img in parsed.images]
+    document: dict[str, Any] = {
+        "id": ident,
+        "path": parsed.path,
+        "collection": parsed.collection,
+        "title": (parsed.title or "").strip() or None,
+        "summary": None,
+        "published_at": published,
+        "authors": [name[:_MAX_NAME] for name in parsed.authors],
+        "tags": [{"name": name, "kind": kind} for name, kind in tags],
+        "source": asdict(source) if source else {},
+        "bylines": [asdict(b) for b in parsed.bylines],
+        "script": parsed.script,
+        "is_empty": parsed.is_empty,
+        "sections": sections,
+        "links": [asdict(link) for link in parsed.links],
+        "images": images,
+        "body_markdown": parsed.body_markdown,
+        "body_text": parsed.body_text,
+    }
+    extras = {
+        "published_precision": parsed.published_precision if published else None,
+        "source_hash": digest,
+        "size_bytes": size,
+        "lacks": lacks_of(parsed),
+    }
+    # What the public document leaves out: a section's markdown, an image's section.
+    rows = rows_of(
+        document,
+        extras=extras,
+        part_extras={"sections": sections, "images": images},
+    )
+    prepared = PreparedArticle(
+        rows.article, rows.bylines, rows.sections, rows.links, rows.images, rows.tags
+    )
     prepared.rehash()
     return prepared

@@ -12,24 +12,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
+from app.articles.mapping import Row, document_hash, load_stored
+from app.articles.stored import document_row
 from app.feed import OP_DELETE, OP_UPSERT, record_changes
 from app.identity import article_id
-from app.ingest.document import Row, document_hash, load_stored
 from app.ingest.fill_in import fill_in, load_entries, store_entries
 from app.ingest.prepare import FailedFile, PreparedArticle, PreparedIndexPage
 from app.ingest.tables import (
     ARTICLE,
-    PARTS,
+    DOCUMENT,
     TAG,
     TagKey,
     add_tags,
     bulk_insert,
     delete_articles,
     in_chunks,
-    link_tags,
+    insert_parts,
     remove_parts,
 )
 from app.models import utcnow
@@ -102,16 +103,16 @@ class ArticleStore:
             if fill_in(prepared.article, self.entries.get(prepared.path)):
                 prepared.rehash()
         new, changed = self._classify(session, articles, outcome)
+        for a in new:
+            a.article["created_at"] = now
+        for a in (*new, *changed):
+            a.article["updated_at"] = now
         remove_parts(session, [a.id for a in changed])
-        bulk_insert(session, ARTICLE, [self._row(a, now, created=True) for a in new])
-        for chunk in in_chunks(changed):
-            for a in chunk:
-                session.execute(
-                    update(ARTICLE)
-                    .where(ARTICLE.c.id == a.id)
-                    .values(self._row(a, now, created=False))
-                )
-        self._insert_parts(session, [*new, *changed])
+        bulk_insert(session, ARTICLE, [a.article for a in new])
+        for a in changed:
+            row = {k: v for k, v in a.article.items() if k != "created_at"}
+            session.execute(update(ARTICLE).where(ARTICLE.c.id == a.id).values(row))
+        insert_parts(session, [*new, *changed], lambda wanted: self._tag_ids(session, wanted))
         outcome.added += [a.id for a in new]
         outcome.updated += [a.id for a in changed]
         in_batch = {a.path for a in articles}
@@ -196,23 +197,6 @@ class ArticleStore:
                 )
         return out
 
-    @staticmethod
-    def _row(a: PreparedArticle, now: datetime, *, created: bool) -> Row:
-        row = dict(a.article)
-        row["content_hash"] = a.content_hash
-        row["updated_at"] = now
-        if created:
-            row["created_at"] = now
-        return row
-
-    def _insert_parts(self, session: Session, articles: Sequence[PreparedArticle]) -> None:
-        for attr, table in PARTS.items():
-            bulk_insert(session, table, [row for a in articles for row in getattr(a, attr)])
-        wanted = {t for a in articles for t in a.tags}
-        if wanted:
-            ids = self._tag_ids(session, wanted)
-            link_tags(session, [(a.id, ids[t]) for a in articles for t in a.tags])
-
     def _delete_rows(self, session: Session, ids: Sequence[str]) -> list[str]:
         present = list(self._held(session, list(dict.fromkeys(ids))))
         if present:
@@ -241,11 +225,14 @@ class ArticleStore:
             after = document_hash(article.document())
             if after == before:
                 continue
+            row.update(content_hash=after, updated_at=now)
             session.execute(
                 update(ARTICLE)
                 .where(ARTICLE.c.id == ident)
-                .values({**{k: row[k] for k in _FILLED}, "content_hash": after, "updated_at": now})
+                .values({k: row[k] for k in (*_FILLED, "content_hash", "updated_at")})
             )
+            session.execute(delete(DOCUMENT).where(DOCUMENT.c.article_id == ident))
+            bulk_insert(session, DOCUMENT, [document_row(article)])
             out.append((SearchDocument(ident, row["title"], row["body_text"]), after))
         return out
 

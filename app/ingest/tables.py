@@ -1,13 +1,14 @@
 """Row writes shared by every writer of articles: the ingest's ``ArticleStore`` and a mirror.
 
-Bulk inserts, an article's parts, its tags and ``tag.article_count``: one implementation,
+Bulk inserts, an article's parts, its stored document, its tags and ``tag.article_count``:
+one implementation,
 so an article written by the ingest, an upload or a mirror ends up in the same rows with
 the same counts. Nothing here commits; the caller owns the transaction.
 """
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import psycopg
@@ -16,13 +17,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
+from app.articles.mapping import ARTICLE, PARTS, TABLES, ArticleRows, Row
+from app.articles.stored import DOCUMENT, document_row
 from app.db import dialect_name
-from app.ingest.document import PART_TABLES, TABLES, Row
 
-ARTICLE = TABLES["article"]
 TAG = TABLES["tag"]
 ARTICLE_TAG = TABLES["article_tag"]
-PARTS = {attr: TABLES[name] for attr, name in PART_TABLES.items()}
+__all__ = ["ARTICLE", "DOCUMENT", "PARTS", "Row"]  # re-exported for the writers
 # Bound on the values of one IN (...): SQLite and PostgreSQL both cap bound parameters.
 CHUNK = 500
 
@@ -106,8 +107,27 @@ def link_tags(session: Session, links: Sequence[tuple[str, int]]) -> None:
     shift_tag_counts(session, Counter(tag_id for _, tag_id in links))
 
 
+def insert_parts(
+    session: Session,
+    articles: Sequence[ArticleRows],
+    tag_ids: Callable[[set[TagKey]], dict[TagKey, int]],
+) -> None:
+    """Inserts the parts, stored documents and tag links of articles whose rows are final.
+
+    ``tag_ids`` gives the ids of the tags wanted, creating those that do not exist yet.
+    """
+    for part in PARTS:
+        bulk_insert(session, part.table, [row for a in articles for row in getattr(a, part.attr)])
+    bulk_insert(session, DOCUMENT, [document_row(a) for a in articles])
+    wanted = {t for a in articles for t in a.tags}
+    if wanted:
+        ids = tag_ids(wanted)
+        link_tags(session, sorted({(a.id, ids[t]) for a in articles for t in a.tags}))
+
+
 def remove_parts(session: Session, ids: Sequence[str]) -> None:
-    """Deletes the parts and tag links of these articles, taking them out of the tag counts."""
+    """Deletes the parts, stored documents and tag links of these articles, taking them out of
+    the tag counts."""
     counts: Counter[int] = Counter()
     for chunk in in_chunks(list(ids)):
         rows = session.execute(
@@ -117,7 +137,7 @@ def remove_parts(session: Session, ids: Sequence[str]) -> None:
         )
         for tag_id, n in rows:
             counts[tag_id] -= int(n)
-        for table in (ARTICLE_TAG, *PARTS.values()):
+        for table in (ARTICLE_TAG, DOCUMENT, *(part.table for part in PARTS)):
             session.execute(delete(table).where(table.c.article_id.in_(chunk)))
     shift_tag_counts(session, counts)
 

@@ -1,9 +1,10 @@
 """Writing an origin's article documents and deletions into the local database.
 
-A mirror holds what the origin serves, so it writes the rows ``load_articles`` reads back
-into the same ``ArticlePublic``, through the same row writes as the ingest
-(``app.ingest.tables``). Every write also records a local change, so the mirror's
-own ``/changes`` can be followed by a mirror of the mirror. Nothing here commits: the
+A mirror holds what the origin serves: the one article mapping (``app.articles.mapping``)
+turns each document into the rows that make the same document again, written through the
+same row writes as the ingest (``app.ingest.tables``), stored document included. Every
+write also records a local change, so the mirror's own ``/changes`` can be followed by a
+mirror of the mirror. Nothing here commits: the
 caller applies a batch and the mirror's ``last_seq`` in one transaction.
 """
 
@@ -12,21 +13,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app.articles.mapping import ArticleRows, rows_of
 from app.feed import OP_DELETE, OP_UPSERT, record_changes
 from app.ingest.tables import (
     ARTICLE,
-    PARTS,
+    TagKey,
     add_tags,
     bulk_insert,
     delete_articles,
     find_tags,
     in_chunks,
-    link_tags,
+    insert_parts,
 )
 from app.models import Article, utcnow
+from app.schemas import ArticlePublic
 from app.search.indexer import SearchDocument, index_articles, unindex_articles
 
 
@@ -50,91 +53,24 @@ def local_hashes(session: Session, ids: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _datetime(value: Any) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+def rows_of_document(doc: dict[str, Any], now: datetime) -> ArticleRows:
+    """The local rows of an origin's document, through the one article mapping.
 
-
-def _article_row(doc: dict[str, Any], now: datetime) -> dict[str, Any]:
-    source = doc.get("source") or {}
-    return {
-        "id": doc["id"],
-        "path": doc["path"],
-        "collection": doc["collection"],
-        "title": doc.get("title"),
-        "summary": doc.get("summary"),
-        "published_at": _datetime(doc.get("published_at")),
-        "authors": list(doc.get("authors") or []),
-        "source_name": source.get("name"),
-        "source_url": source.get("url"),
-        "source_external_id": source.get("external_id"),
-        "script": doc.get("script"),
-        "is_empty": bool(doc.get("is_empty")),
-        "body_markdown": doc.get("body_markdown") or "",
-        "body_text": doc.get("body_text") or "",
-        "content_hash": doc["content_hash"],
-        # The raw file never reaches a mirror: its content hash stands in for the file's.
-        "source_hash": doc["content_hash"],
-        "size_bytes": len((doc.get("body_markdown") or "").encode("utf-8")),
-        "created_at": now,
-        "updated_at": _datetime(doc.get("updated_at")) or now,
-    }
-
-
-def _part_rows(docs: Sequence[dict[str, Any]]) -> dict[Table, list[dict[str, Any]]]:
-    bylines, sections, links, images = [], [], [], []
-    for doc in docs:
-        aid = doc["id"]
-        for i, b in enumerate(doc.get("bylines") or []):
-            bylines.append(
-                {
-                    "article_id": aid,
-                    "position": i,
-                    "role": b["role"],
-                    "name": b["name"],
-                    "role_as_written": b.get("role_as_written"),
-                }
-            )
-        for s in doc.get("sections") or []:
-            # A section's markdown is not published; the mirror keeps its text only.
-            sections.append(
-                {
-                    "article_id": aid,
-                    "index": s["index"],
-                    "heading": s.get("heading"),
-                    "markdown": "",
-                    "text": s.get("text") or "",
-                }
-            )
-        for i, c in enumerate(doc.get("links") or []):
-            links.append(
-                {
-                    "article_id": aid,
-                    "position": i,
-                    "url": c["url"],
-                    "text": c.get("text"),
-                    "section_index": c.get("section_index"),
-                    "is_reference": bool(c.get("is_reference")),
-                }
-            )
-        for i, m in enumerate(doc.get("images") or []):
-            images.append(
-                {
-                    "article_id": aid,
-                    "position": i,
-                    "url": m["url"],
-                    "alt": m.get("alt"),
-                    "caption": m.get("caption"),
-                    "section_index": None,
-                }
-            )
-    return {
-        PARTS["bylines"]: bylines,
-        PARTS["sections"]: sections,
-        PARTS["links"]: links,
-        PARTS["images"]: images,
-    }
+    A document that is not an ``Article`` raises ``ValueError`` before anything is written.
+    """
+    ArticlePublic.model_validate(doc)
+    rows = rows_of(
+        doc,
+        extras={
+            # The raw file never reaches a mirror: its content hash stands in for the file's.
+            "source_hash": doc["content_hash"],
+            "size_bytes": len((doc.get("body_markdown") or "").encode("utf-8")),
+            "lacks": [],
+            "created_at": now,
+        },
+    )
+    rows.article["updated_at"] = rows.article["updated_at"] or now
+    return rows
 
 
 def remove_articles(session: Session, ids: Sequence[str], *, unindex: bool = True) -> None:
@@ -153,14 +89,9 @@ def write_articles(session: Session, docs: Sequence[dict[str, Any]]) -> None:
     # index_articles replaces what search holds, so a rewrite skips the unindexing.
     remove_articles(session, [d["id"] for d in docs], unindex=False)
     now = utcnow()
-    bulk_insert(session, ARTICLE, [_article_row(d, now) for d in docs])
-    for table, rows in _part_rows(docs).items():
-        bulk_insert(session, table, rows)
-    wanted = {(t["name"], t["kind"]) for d in docs for t in d.get("tags") or []}
-    tag_ids = find_tags(session, wanted)
-    tag_ids |= add_tags(session, wanted - tag_ids.keys())
-    links = {(d["id"], tag_ids[(t["name"], t["kind"])]) for d in docs for t in d.get("tags") or []}
-    link_tags(session, sorted(links))
+    articles = [rows_of_document(d, now) for d in docs]
+    bulk_insert(session, ARTICLE, [a.article for a in articles])
+    insert_parts(session, articles, lambda wanted: _tag_ids(session, wanted))
     # An origin that sends the searched text gets the same search here; one that does not
     # (older, or the article was indexed by its body) leaves title and body text.
     index_articles(
@@ -172,6 +103,11 @@ def write_articles(session: Session, docs: Sequence[dict[str, Any]]) -> None:
             for d in docs
         ],
     )
+
+
+def _tag_ids(session: Session, wanted: set[TagKey]) -> dict[TagKey, int]:
+    found = find_tags(session, wanted)
+    return found | add_tags(session, wanted - found.keys())
 
 
 def apply_documents(session: Session, docs: Iterable[dict[str, Any]]) -> Applied:

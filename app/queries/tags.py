@@ -9,8 +9,6 @@ from sqlmodel import Session, col
 from app.models import Tag
 from app.pagination import Keyset, SortKey, fetch_page
 
-TAG_SORTS = ("-count", "name")
-
 
 def tag_keyset(sort: str) -> Keyset:
     """The total order of tags for a ``sort`` value: by count (ties by name) or by name."""
@@ -25,11 +23,20 @@ def tag_keyset(sort: str) -> Keyset:
     raise ValueError(f"unknown sort {sort!r}")
 
 
+@dataclass(frozen=True, slots=True)
+class CountedTag:
+    """A tag and how many articles carry it."""
+
+    name: str
+    kind: str
+    count: int
+
+
 @dataclass
 class TagPage:
     """A page of tags and the sort key of its last one when more follow."""
 
-    tags: list[Tag]
+    tags: list[CountedTag]
     next_key: list[Any] | None
 
 
@@ -43,14 +50,17 @@ def list_tags(
     limit: int,
 ) -> TagPage:
     """Tags carried by at least one article; optionally only those with ``prefix``, of ``kind``."""
-    stmt = select(Tag).where(col(Tag.article_count) > 0)
+    stmt = select(col(Tag.name), col(Tag.kind), col(Tag.article_count)).where(
+        col(Tag.article_count) > 0
+    )
     if prefix:
         # The range lets an index on name narrow the scan; substr is the exact, case-sensitive test.
         stmt = stmt.where(col(Tag.name) >= prefix, func.substr(Tag.name, 1, len(prefix)) == prefix)
     if kind is not None:
         stmt = stmt.where(col(Tag.kind) == kind)
     page = fetch_page(session, stmt, keyset, after=after, limit=limit)
-    return TagPage(tags=page.rows, next_key=page.next_key)
+    tags = [CountedTag(row.name, row.kind, row.article_count) for row in page.rows]
+    return TagPage(tags=tags, next_key=page.next_key)
 
 
 def tag_exists(session: Session, *, name: str) -> bool:

@@ -4,31 +4,32 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import Select, func, select
 from sqlalchemy.sql.selectable import Subquery
 from sqlmodel import Session, col
 
+from app.articles.stored import with_members
 from app.db import dialect_name
 from app.models import Article
-from app.pagination import Keyset, SortKey
-from app.queries.articles import summarise, summary_select
+from app.pagination import Keyset, SortKey, fetch_page, page_of
+from app.queries.articles import summaries
 from app.queries.filters import ArticleFilter, article_keyset
 from app.search import postgres_search, sqlite_search
 from app.search.indexed_text import StoredText
 from app.search.query import Term
 from app.search.ranking import SCORE_SCALE
-from app.search.schemas import SearchHit, SnippetPublic
 from app.search.snippets import snippets_of
 
 RELEVANCE = "relevance"
-SEARCH_SORTS = (RELEVANCE, "-published_at", "published_at", "-updated_at", "updated_at")
 
 
 @dataclass
 class HitsPage:
-    """A page of hits, the sort key of the last one when more follow, and the total."""
+    """A page of hits (``SearchHit`` JSON), the sort key of the last one when more follow,
+    and the total."""
 
-    items: list[SearchHit]
+    items: list[bytes]
     next_key: list[Any] | None
     total: int
 
@@ -45,10 +46,6 @@ def search_keyset(sort: str, hits: Subquery) -> Keyset:
             (SortKey(hits.c.score, "score", True, int), SortKey(col(Article.id), "id", False, str)),
         )
     return article_keyset(sort)
-
-
-def _key(keyset: Keyset, row: Any) -> list[Any]:
-    return [k.to_json(getattr(row, k.attr)) for k in keyset.keys]
 
 
 def _first_page_with_total(
@@ -72,19 +69,6 @@ def _first_page_with_total(
     return rows, (int(rows[0].total) if rows else 0)
 
 
-def _page_rows(
-    session: Session, stmt: Select[Any], keyset: Keyset, after: Sequence[Any] | None, limit: int
-) -> list[Any]:
-    rows: list[Any] = []
-    for where in keyset.segments(after):
-        wanted = limit + 1 - len(rows)
-        if wanted <= 0:
-            break
-        query = stmt.where(where).order_by(*keyset.order_by()).limit(wanted)
-        rows.extend(session.execute(query).all())
-    return rows
-
-
 def count_hits(session: Session, terms: Sequence[Term], article_filter: ArticleFilter) -> int:
     """Exactly how many articles match ``terms`` and ``article_filter``."""
     ids = _backend(session).hit_ids(terms)
@@ -94,27 +78,26 @@ def count_hits(session: Session, terms: Sequence[Term], article_filter: ArticleF
     return int(session.scalar(select(func.count()).select_from(matching.subquery())) or 0)
 
 
-def _snippets(stored: StoredText, terms: Sequence[Term]) -> list[SnippetPublic]:
+def _snippets(stored: StoredText, terms: Sequence[Term]) -> list[dict[str, Any]]:
     found = snippets_of(stored.title, stored.head, terms)
     if stored.rest is not None and not any(s.field == "body" for s in found):
         found = snippets_of(stored.title, stored.rest(), terms)
-    return [SnippetPublic(field=s.field, text=s.text, highlights=s.highlights) for s in found]
+    return [{"field": s.field, "text": s.text, "highlights": s.highlights} for s in found]
 
 
 def _hits(
     session: Session, texts: dict[str, StoredText], rows: list[Any], terms: Sequence[Term]
-) -> list[SearchHit]:
-    """The page's rows as hits: summaries (one query for the articles, one for tags) + snippets."""
-    ids = [row.id for row in rows]
-    loaded = {a.id: a for a in session.scalars(summary_select().where(col(Article.id).in_(ids)))}
-    articles = [loaded[i] for i in ids if i in loaded]
-    scores = {row.id: row.score for row in rows}
+) -> list[bytes]:
+    """The page's rows as ``SearchHit`` JSON: stored summaries + score and snippets."""
+    stored = summaries(session, [row.id for row in rows])
     hits = []
-    for summary in summarise(session, articles):
-        stored = texts.get(summary.id, StoredText(summary.title or "", ""))
-        snippets = _snippets(stored, terms)
-        score = scores[summary.id] / SCORE_SCALE
-        hits.append(SearchHit(**summary.model_dump(), score=score, snippets=snippets))
+    for row in rows:
+        summary = stored.get(row.id)
+        if summary is None:  # deleted since the page was chosen
+            continue
+        text = texts.get(row.id) or StoredText(orjson.loads(summary)["title"] or "", "")
+        members = {"score": row.score / SCORE_SCALE, "snippets": _snippets(text, terms)}
+        hits.append(with_members(summary, members))
     return hits
 
 
@@ -151,10 +134,10 @@ def search_articles(
     first = _first_page_with_total(session, stmt, keyset, limit) if after is None else None
     if first is not None:
         rows, total = first
+        page = page_of(rows, keyset, limit)
     else:
-        rows = _page_rows(session, stmt, keyset, after, limit)
+        page = fetch_page(session, stmt, keyset, after=after, limit=limit)
         total = count_hits(session, terms, article_filter)
-    next_key = _key(keyset, rows[limit - 1]) if len(rows) > limit else None
-    rows = rows[:limit]
-    texts = backend.stored_texts(session.connection(), [row.id for row in rows])
-    return HitsPage(items=_hits(session, texts, rows, terms), next_key=next_key, total=total)
+    texts = backend.stored_texts(session.connection(), [row.id for row in page.rows])
+    items = _hits(session, texts, page.rows, terms)
+    return HitsPage(items=items, next_key=page.next_key, total=total)

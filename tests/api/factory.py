@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.articles.mapping import document_hash, load_stored
+from app.articles.stored import rebuild_documents
 from app.db import unit_of_work
 from app.models import Article, ArticleTag, Byline, CitedLink, Image, Section, Tag
-from app.queries.articles import get_article
-from app.schemas import content_hash_of
 
 _serial = count(1)
 
@@ -101,10 +101,9 @@ def add_article(session: Session, spec: ArticleSpec) -> str:
         session.add(ArticleTag(article_id=article_id, tag_id=tag.id))
     session.flush()
     # The stored hash is the one a reader would compute over the served document.
-    article.content_hash = content_hash_of(
-        get_article(session, article_id=article_id).model_dump(mode="json")
-    )
+    article.content_hash = document_hash(load_stored(session, [article_id])[article_id].document())
     session.flush()
+    rebuild_documents(session, [article_id])
     return article_id
 
 

@@ -69,8 +69,8 @@ def test_load_articles_keeps_order_skips_unknown_and_batches(engine: Engine) -> 
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert [a.id for a in loaded] == [ids[5], ids[0], ids[29]]
-    # articles, tags, bylines, sections, links, images: no query per article
-    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 6
+    # the stored documents, in one query: none per article, no parts rebuilt
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
 
 
 def test_load_articles_of_nothing_is_empty(engine: Engine) -> None:

@@ -6,11 +6,12 @@ from api.factory import ArticleSpec, add_article
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 
+from app.articles.mapping import document_hash, load_stored
+from app.articles.stored import rebuild_documents
 from app.db import unit_of_work
 from app.feed import OP_DELETE, OP_UPSERT, record_change
 from app.mirror.apply import apply_documents
 from app.models import Article
-from app.queries.articles import get_article
 from app.schemas import content_hash_of
 
 
@@ -37,9 +38,11 @@ def retitle(engine: Engine, article_id: str, title: str) -> None:
         article.title = title
         session.add(article)
         session.flush()
-        served = get_article(session, article_id=article_id).model_dump(mode="json")
-        article.content_hash = content_hash_of(served)
+        rows = load_stored(session, [article_id])[article_id]
+        article.content_hash = document_hash(rows.document())
         session.add(article)
+        session.flush()
+        rebuild_documents(session, [article_id])
         record_change(
             session, article_id=article_id, op=OP_UPSERT, content_hash=article.content_hash
         )

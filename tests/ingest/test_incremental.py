@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.articles.mapping import document_hash, load_stored
 from app.config import Settings
 from app.ingest import ingest
-from app.ingest.document import document_hash, load_stored
 from app.models import Article, Change
 from app.queries.articles import load_articles
 from app.schemas import content_hash_of

@@ -1,0 +1,62 @@
+"""The one page builder of every list: ``/articles``, ``/tags``, a tag's articles, ``/search``.
+
+A page is ``{"items": [...], "next": CURSOR_OR_NULL, ...}`` joined from its items' JSON
+bytes (stored summaries, mostly), with a strong ETag over the body, a ``Link`` to the next
+page, ``Cache-Control``, and a ``304`` when the client's copy is current.
+"""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import quote
+
+import orjson
+from fastapi import Request, Response
+
+from app.config import Settings
+from app.http.caching import json_response, not_modified, strong_etag
+from app.pagination import Keyset, decode_cursor, encode_cursor
+
+
+def page_after(
+    cursor: str | None, *, scope: str, settings: Settings, keyset: Keyset | None = None
+) -> list[Any] | None:
+    """The sort key a request's cursor points after (None for the first page); 422 if bad.
+
+    With ``keyset`` the key is also checked against (and typed by) that order's keys.
+    """
+    if cursor is None:
+        return None
+    key = decode_cursor(cursor, scope=scope, secret=settings.cursor_secret)
+    return key if keyset is None else keyset.parse_key(key)
+
+
+def page_response(
+    request: Request,
+    items: Sequence[bytes],
+    next_key: list[Any] | None,
+    *,
+    scope: str,
+    settings: Settings,
+    members: Mapping[str, Any] | None = None,
+) -> Response:
+    """The page as JSON with ETag, Cache-Control and Link; 304 when the client copy is current.
+
+    ``members`` are further top-level members after ``next`` (a search's ``total``).
+    """
+    next_cursor = None
+    if next_key is not None:
+        next_cursor = encode_cursor(next_key, scope=scope, secret=settings.cursor_secret)
+    tail = orjson.dumps({"next": next_cursor, **(members or {})})
+    body = b'{"items":[' + b",".join(items) + b"]," + tail[1:]
+    etag = strong_etag(body.decode())
+    max_age = settings.cache_max_age_list
+    cached = not_modified(request, etag=etag, max_age=max_age)
+    if cached is not None:
+        return cached
+    headers = {}
+    if next_cursor is not None:
+        next_url = request.url.include_query_params(cursor=next_cursor)
+        # A header is Latin-1: the path (a tag name, say) goes percent-encoded.
+        path = quote(next_url.path, safe="/:@!$&'()*+,;=-._~")
+        headers["Link"] = f'<{path}?{next_url.query}>; rel="next"'
+    return json_response(body, etag=etag, max_age=max_age, headers=headers)
