@@ -23,8 +23,14 @@ from sqlmodel import Session, SQLModel
 
 import app.models  # noqa: F401  (registers the tables on the metadata)
 from app.models import UTCDateTime
-from app.schemas import ArticlePublic, BylinePublic, ImagePublic, LinkPublic, SectionPublic
-from app.schemas import NOT_CONTENT
+from app.schemas import (
+    NOT_CONTENT,
+    ArticlePublic,
+    BylinePublic,
+    ImagePublic,
+    LinkPublic,
+    SectionPublic,
+)
 from app.schemas import content_hash_of as _content_hash_of
 
 Row = dict[str, Any]
