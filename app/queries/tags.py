@@ -9,8 +9,6 @@ from sqlmodel import Session, col
 from app.models import Tag
 from app.pagination import Keyset, SortKey, fetch_page
 
-TAG_SORTS = ("-count", "name")
-
 
 def tag_keyset(sort: str) -> Keyset:
     """The total order of tags for a ``sort`` value: by count (ties by name) or by name."""
