@@ -25,7 +25,8 @@ REPO = Path(__file__).resolve().parent.parent
 # What `pip install .` in the Dockerfile builds from.
 BUILD_INPUTS = ("pyproject.toml", "README.md", "app", "migrations")
 
-pytestmark = pytest.mark.slow
+# One worker builds the wheel once for all three tests (`--dist loadgroup`).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("wheel")]
 
 
 def _run(*args: str | Path, cwd: Path = REPO, env: dict[str, str] | None = None) -> str:
