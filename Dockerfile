@@ -12,14 +12,17 @@ RUN useradd --create-home --uid 10001 corpus \
 
 WORKDIR /srv/corpus
 
-# Dependencies come from pyproject.toml (pinned ranges), with the package itself.
+# Dependencies come from pyproject.toml (pinned ranges), with the package itself. The
+# migration scripts are built into the package (app/_migrations), so `corpus serve`, which
+# migrates to head before serving, runs from any working folder (`docker run -w`).
 COPY pyproject.toml README.md ./
 COPY app ./app
+COPY migrations ./migrations
 RUN pip install .
 
-# `corpus serve` migrates to head before serving; it finds alembic.ini in the working folder.
+# Only for running the `alembic` command itself in the image (history, current); the
+# service never reads it.
 COPY alembic.ini ./
-COPY migrations ./migrations
 
 USER corpus
 ENV DATABASE_URL=sqlite:////data/corpus.db

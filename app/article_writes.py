@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col
 
+from app.api_tokens import mark_used
 from app.config import Settings
 from app.db import small_page_cache, unit_of_work
 from app.errors import (
@@ -43,7 +44,6 @@ from app.ingest.sources import (
 )
 from app.ingest.store import ArticleStore, StoreOutcome
 from app.models import Article
-from app.tokens import mark_used
 from app.uploads import PATH_FIELD, ReceivedFile, Upload
 
 T = TypeVar("T")

@@ -6,6 +6,7 @@ import sys
 import typer
 import uvicorn
 
+from app.api_token_commands import cli as token_cli
 from app.config import get_settings
 from app.db import make_engine
 from app.feed_retention import prune_changes
@@ -13,7 +14,6 @@ from app.ingest.command import ingest_command
 from app.main import create_app
 from app.migrate import upgrade_to_head
 from app.mirror.sync import OriginUnreachable, run_mirror
-from app.token_commands import cli as token_cli
 
 cli = typer.Typer(
     name="corpus",

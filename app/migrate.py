@@ -8,23 +8,29 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-
-def _project_root() -> Path:
-    """The folder holding ``alembic.ini``: the source tree, or the working folder when the
-    package was installed into site-packages (as in the Docker image)."""
-    for candidate in (Path(__file__).resolve().parent.parent, Path.cwd()):
-        if (candidate / "alembic.ini").is_file():
-            return candidate
-    raise FileNotFoundError("alembic.ini not found beside the package or in the working folder")
+_PACKAGE = Path(__file__).resolve().parent
+# The scripts live in the source tree's top-level migrations/; a built package carries them
+# as app/_migrations (see pyproject.toml), so an installed corpus runs from any folder.
+_SCRIPT_FOLDERS = (_PACKAGE / "_migrations", _PACKAGE.parent / "migrations")
 
 
-ROOT = _project_root()
+def script_location() -> Path:
+    """The folder of the migration scripts: inside the installed package, or the source tree's."""
+    for folder in _SCRIPT_FOLDERS:
+        if (folder / "env.py").is_file():
+            return folder
+    searched = ", ".join(str(folder) for folder in _SCRIPT_FOLDERS)
+    raise FileNotFoundError(f"the migration scripts are in none of: {searched}")
 
 
 def alembic_config(database_url: str) -> Config:
-    """The project's Alembic config, pointed at ``database_url``."""
-    cfg = Config(str(ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    """The project's Alembic config, pointed at ``database_url``.
+
+    Built in code rather than read from ``alembic.ini``: that file serves the ``alembic``
+    command in the source tree, and the package must not depend on the working folder.
+    """
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location()))
     cfg.attributes["database_url"] = database_url
     cfg.attributes["configure_logging"] = False
     return cfg

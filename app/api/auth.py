@@ -11,9 +11,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.api.deps import EngineDep
+from app.api_tokens import WRITE_SCOPE, TokenInfo, find_token
 from app.db import unit_of_work
 from app.errors import Forbidden, Unauthorized
-from app.tokens import WRITE_SCOPE, TokenInfo, find_token
 
 log = logging.getLogger("app.auth")
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from markdown_it.token import Token
 
 from app.parsing.byline import is_credit
+from app.parsing.markdown_tokens import block_tokens
 from app.parsing.model import ParsedImage, ParsedLink, ParsedSection
 from app.parsing.text import collapse_whitespace, normalise_characters
-from app.parsing.tokens import block_tokens
 
 # Possessive quantifiers (*+): a line of spaces must not cost time squared in its length.
 _REFERENCE_LABEL = re.compile(

@@ -21,7 +21,6 @@ class Footer:
 
     body_end: int
     original_link: str | None = None
-    paywalled: bool = False
 
 
 def _last_filled(lines: list[str], start: int, end: int) -> int:
@@ -41,9 +40,7 @@ def cut_footer(lines: list[str], start: int) -> Footer:
             pass
         elif m := _ORIGINAL_LINK.match(last):
             footer.original_link = footer.original_link or m.group(1)
-        elif _PAYWALL.match(last):
-            footer.paywalled = True
-        elif _TRANSCRIPT_DISCLAIMER.match(last):
+        elif _PAYWALL.match(last) or _TRANSCRIPT_DISCLAIMER.match(last):
             pass
         elif not number_cut and _LONE_NUMBER.match(last) and footer.body_end - 1 > start:
             number_cut = True

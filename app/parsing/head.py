@@ -68,8 +68,6 @@ class Head:
     reposted_id: str | None = None
     title_tags: list[str] = field(default_factory=list)
     title_source: str | None = None
-    # ThreadView/0: the transcript stub's placeholder source.
-    placeholder_source: bool = False
 
 
 def parse_datetime(text: str) -> datetime | None:
@@ -163,7 +161,7 @@ def _read_source_line(head: Head, line: str) -> bool:
     """Take a source from one line; False when the line is not a source line."""
     if m := _GNEWS_LINK.search(line):
         if m.group(3) == "0":
-            head.placeholder_source = True
+            # ThreadView/0: the transcript stub's placeholder source, which names no article.
             head.source = Source(GNEWS, None)
         else:
             head.source = Source(GNEWS, m.group(1), m.group(3))

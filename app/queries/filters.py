@@ -10,9 +10,6 @@ from sqlmodel import col
 from app.models import Article, ArticleTag, Byline, Tag
 from app.pagination import Keyset, SortKey
 
-ARTICLE_SORTS = ("-published_at", "published_at", "-updated_at", "updated_at")
-DEFAULT_ARTICLE_SORT = "-published_at"
-
 
 @dataclass(frozen=True)
 class ArticleFilter:

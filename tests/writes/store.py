@@ -5,8 +5,8 @@ from typing import Any
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
+from app.api_tokens import create_token
 from app.db import unit_of_work
-from app.tokens import create_token
 
 # The token table changes on every write (last_used_at); everything else is the store,
 # search index tables included (they are not all in the models).

@@ -10,9 +10,9 @@ from sqlalchemy.engine import Engine
 
 from app.api.auth import WriteToken
 from app.api.problems import install_problem_handlers
+from app.api_tokens import revoke_token
 from app.config import Settings
 from app.db import unit_of_work
-from app.tokens import revoke_token
 from writes.store import make_token
 
 

@@ -3,10 +3,10 @@
 import typer
 from sqlalchemy.engine import Engine
 
+from app.api_tokens import WRITE_SCOPE, TokenError, create_token, list_tokens, revoke_token
 from app.config import get_settings
 from app.db import make_engine, unit_of_work
 from app.migrate import upgrade_to_head
-from app.tokens import WRITE_SCOPE, TokenError, create_token, list_tokens, revoke_token
 
 cli = typer.Typer(
     help="Create, list and revoke API tokens for the write endpoints.", no_args_is_help=True

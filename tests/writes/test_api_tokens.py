@@ -8,11 +8,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
+from app.api_tokens import TokenError, create_token, find_token, list_tokens, revoke_token
 from app.cli import cli
 from app.config import get_settings
 from app.db import unit_of_work
 from app.models import ApiToken
-from app.tokens import TokenError, create_token, find_token, list_tokens, revoke_token
 from writes.store import make_token
 
 

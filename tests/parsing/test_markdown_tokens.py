@@ -6,7 +6,7 @@ import pytest
 from markdown_it.token import Token
 
 import app.parsing.body
-from app.parsing.tokens import MARKDOWN, block_tokens
+from app.parsing.markdown_tokens import MARKDOWN, block_tokens
 from parsing.golden import CASES, parse_case
 
 
