@@ -147,3 +147,12 @@ def test_answers_conform_to_their_documented_models(client: TestClient, engine: 
 def test_feed_answers_are_never_stored_by_caches(client: TestClient) -> None:
     for path in ("/changes", "/changes/digest", "/export"):
         assert client.get(path).headers["cache-control"] == "no-store", path
+
+
+def test_purged_seq_only_ever_rises(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        FeedState.raise_purged(session, 5)
+        FeedState.raise_purged(session, 3)  # an older purge finishing late
+    with Session(engine) as session:
+        assert FeedState.read(session, FeedState.PURGED_SEQ) == 5
+        assert FeedState.read(session, FeedState.LAST_SEQ) == 0
