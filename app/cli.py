@@ -9,7 +9,7 @@ import uvicorn
 from app.api_token_commands import cli as token_cli
 from app.config import get_settings
 from app.db import make_engine
-from app.feed_retention import prune_changes
+from app.feed import prune_changes
 from app.ingest.command import ingest_command
 from app.main import create_app
 from app.migrate import upgrade_to_head

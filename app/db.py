@@ -11,7 +11,9 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Mapped
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, create_engine
 
 
@@ -94,3 +96,36 @@ def small_page_cache(session: Session, kib: int = 8 * 1024) -> Iterator[None]:
         yield
     finally:
         connection.exec_driver_sql(f"PRAGMA cache_size={int(before or 0)}")
+
+
+# -- the change feed's dialect edges: a consistent snapshot, and code-point order ----------
+
+
+@contextmanager
+def snapshot_session(engine: Engine) -> Iterator[Session]:
+    """A read-only session whose statements all see one consistent committed state.
+
+    REPEATABLE READ on PostgreSQL; on SQLite a deferred ``BEGIN``, the snapshot being taken
+    at the first read after it. The session is rolled back when the block ends.
+    """
+    session = Session(engine, expire_on_commit=False)
+    try:
+        if dialect_name(engine) == "postgresql":
+            session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        else:
+            # pysqlite starts no transaction for SELECTs: without this each statement would
+            # see its own state.
+            session.connection().exec_driver_sql("BEGIN")
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+def code_point_order(
+    column: ColumnElement[str] | Mapped[str], bind: Engine | Session
+) -> ColumnElement[str] | Mapped[str]:
+    """``column`` to sort by Unicode code point (UTF-8 byte order), whatever the locale."""
+    # SQLite's default BINARY collation already compares UTF-8 bytes; PostgreSQL's database
+    # collation follows the locale, so ask for "C".
+    return column if dialect_name(bind) == "sqlite" else column.collate("C")

@@ -5,7 +5,7 @@ that these models and the migrations agree.
 """
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -21,10 +21,13 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    case,
+    select,
     text,
+    update,
 )
 from sqlalchemy.engine import Dialect
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel, col
 
 # Stable constraint names, so migrations can address them on both databases.
 SQLModel.metadata = MetaData(
@@ -234,12 +237,47 @@ class Change(SQLModel, table=True):
 
 
 class FeedState(SQLModel, table=True):
-    """Counters of the change feed: ``last_seq`` and ``purged_seq`` (tombstones dropped up to)."""
+    """Counters of the change feed: ``last_seq`` and ``purged_seq`` (tombstones dropped up to).
+
+    The only code that reads or writes ``feed_state``. Bumping ``last_seq`` is an UPDATE in
+    the writer's own transaction: on PostgreSQL it takes a row lock held until commit, on
+    SQLite the database's write lock, so writers commit in seq order and a reader is never
+    shown seq N and later a smaller one.
+    """
 
     __tablename__ = "feed_state"
 
+    LAST_SEQ: ClassVar[str] = "last_seq"
+    PURGED_SEQ: ClassVar[str] = "purged_seq"
+
     name: str = Field(sa_column=Column(String(40), primary_key=True))
     value: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
+
+    @classmethod
+    def read(cls, session: Session, name: str) -> int:
+        """``last_seq`` or ``purged_seq``, as this session sees it."""
+        value = session.execute(select(col(cls.value)).where(col(cls.name) == name)).scalar_one()
+        return int(value)
+
+    @classmethod
+    def next_seqs(cls, session: Session, n: int) -> range:
+        """Allots the next ``n`` seqs; the caller's transaction holds the lock until it ends."""
+        last = session.execute(
+            update(cls)
+            .where(col(cls.name) == cls.LAST_SEQ)
+            .values(value=col(cls.value) + n)
+            .returning(col(cls.value))
+        ).scalar_one()
+        return range(int(last) - n + 1, int(last) + 1)
+
+    @classmethod
+    def raise_purged(cls, session: Session, seq: int) -> None:
+        """Raises ``purged_seq`` to ``seq``; never lowers it."""
+        session.execute(
+            update(cls)
+            .where(col(cls.name) == cls.PURGED_SEQ)
+            .values(value=case((col(cls.value) < seq, seq), else_=col(cls.value)))
+        )
 
 
 class IndexEntry(SQLModel, table=True):

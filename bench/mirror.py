@@ -36,9 +36,8 @@ from sqlalchemy import func, select
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from app.db import make_engine, unit_of_work  # noqa: E402
-from app.feed import OP_UPSERT, record_change  # noqa: E402
-from app.feed_read import archive_digest, snapshot  # noqa: E402
+from app.db import make_engine, snapshot_session, unit_of_work  # noqa: E402
+from app.feed import OP_UPSERT, archive_digest, record_changes  # noqa: E402
 from app.migrate import upgrade_to_head  # noqa: E402
 from app.models import Article, MirrorState  # noqa: E402
 
@@ -92,7 +91,7 @@ class Origin:
 
 def local_digest(url: str) -> tuple[str, int]:
     engine = make_engine(url)
-    with snapshot(engine) as session:
+    with snapshot_session(engine) as session:
         d = archive_digest(session)
     engine.dispose()
     return d.digest, d.count
@@ -262,9 +261,7 @@ def part_follow(args: argparse.Namespace) -> None:
                             source_hash=f"{n:064d}",
                         )
                     )
-                    record_change(
-                        session, article_id=article_id, op=OP_UPSERT, content_hash=f"{n:064d}"
-                    )
+                    record_changes(session, [(article_id, OP_UPSERT, f"{n:064d}")])
                 started = time.monotonic()
                 while time.monotonic() - started < 30:
                     with unit_of_work(mirror_engine) as session:
@@ -302,15 +299,13 @@ def part_writers(args: argparse.Namespace) -> None:
             engine, rng = make_engine(url), random.Random(number)
             while not stop.is_set():
                 with unit_of_work(engine) as session:
-                    for _ in range(rng.randint(1, 5)):
-                        record_change(
-                            session,
-                            article_id=f"w{number}-{written[number]}",
-                            op=OP_UPSERT,
-                            content_hash="0" * 64,
-                        )
-                        written[number] += 1
-                        time.sleep(rng.random() * 0.003)
+                    first, count = written[number], rng.randint(1, 5)
+                    record_changes(
+                        session,
+                        [(f"w{number}-{first + i}", OP_UPSERT, "0" * 64) for i in range(count)],
+                    )
+                    written[number] += count
+                    time.sleep(rng.random() * 0.003 * count)
             engine.dispose()
 
         with Origin(url, args.work / "w-origin.log") as origin:

@@ -10,15 +10,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.engine import Engine
 
 from app.api.deps import EngineDep
 from app.api.problems import problem_responses
-from app.feed_read import DIGEST_ALGORITHM, archive_digest, export_lines, read_changes, snapshot
-from app.feed_read import ChangesPage as FeedPage
-from app.queries.articles import load_articles
+from app.feed import DIGEST_ALGORITHM, changes_body, current_digest, export_lines
 from app.schemas import ArticlePublic
-from app.search.indexer import searched_file_texts
 
 router = APIRouter(tags=["changes"])
 
@@ -79,42 +75,6 @@ class DigestPublic(BaseModel):
     )
 
 
-def _iso(value: Any) -> str:
-    return str(value.isoformat()).replace("+00:00", "Z")
-
-
-def _page_body(
-    engine: Engine, *, since: int, limit: int, include_docs: bool, include_text: bool = False
-) -> dict[str, Any] | None:
-    """One snapshot read of the feed, as the JSON body; ``None`` when there is nothing new."""
-    with snapshot(engine) as session:
-        page: FeedPage = read_changes(session, since=since, limit=limit)
-        docs: dict[str, dict[str, Any]] = {}
-        texts: dict[str, str] = {}
-        if include_docs and page.entries:
-            upserted = [e.article_id for e in page.entries if e.op == "upsert"]
-            docs = {a.id: a.model_dump(mode="json") for a in load_articles(session, upserted)}
-            if include_text:
-                texts = searched_file_texts(session, upserted)
-    if not page.entries and page.last_seq == since:
-        return None
-    results = []
-    for e in page.entries:
-        entry: dict[str, Any] = {
-            "seq": e.seq,
-            "id": e.article_id,
-            "op": e.op,
-            "content_hash": e.content_hash,
-            "changed_at": _iso(e.changed_at),
-        }
-        if include_docs and e.article_id in docs:
-            entry["article"] = docs[e.article_id]
-            if include_text:
-                entry["searched_text"] = texts.get(e.article_id)
-        results.append(entry)
-    return {"results": results, "last_seq": page.last_seq}
-
-
 # The feed moves on every write: a cached answer would hide changes from a mirror.
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -158,7 +118,7 @@ async def list_changes(
     deadline = time.monotonic() + timeout
     while True:
         body = await run_in_threadpool(
-            _page_body,
+            changes_body,
             engine,
             since=since,
             limit=limit,
@@ -173,12 +133,6 @@ async def list_changes(
         await asyncio.sleep(min(LONGPOLL_INTERVAL_S, remaining))
 
 
-def _digest(engine: Engine) -> DigestPublic:
-    with snapshot(engine) as session:
-        d = archive_digest(session)
-    return DigestPublic(last_seq=d.last_seq, count=d.count, digest=d.digest)
-
-
 @router.get(
     "/changes/digest",
     summary="Digest of the archive",
@@ -191,7 +145,8 @@ def _digest(engine: Engine) -> DigestPublic:
 async def changes_digest(engine: EngineDep, response: Response) -> DigestPublic:
     """The archive digest a mirror compares with its own."""
     response.headers.update(NO_STORE)
-    return await run_in_threadpool(_digest, engine)
+    d = await run_in_threadpool(current_digest, engine)
+    return DigestPublic(last_seq=d.last_seq, count=d.count, digest=d.digest)
 
 
 @router.get(

@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from app.db import unit_of_work
-from app.feed_read import archive_digest, snapshot
+from app.db import snapshot_session, unit_of_work
+from app.feed import archive_digest
 from app.mirror.apply import Applied, apply_deletions, apply_documents
 from app.mirror.client import FeedGone, OriginClient
 from app.models import Article, MirrorState, utcnow
@@ -168,7 +168,7 @@ def verify(engine: Engine, client: OriginClient, say: Say, *, attempts: int = 5)
         reached = sync_once(engine, client, say)
         if reached != int(origin["last_seq"]):
             continue  # the origin moved between the two reads: look again
-        with snapshot(engine) as session:
+        with snapshot_session(engine) as session:
             local = archive_digest(session)
         matches = local.digest == origin["digest"] and local.count == origin["count"]
         if matches:  # the operator can read when and at which digest it was last proved
@@ -178,7 +178,7 @@ def verify(engine: Engine, client: OriginClient, say: Say, *, attempts: int = 5)
                     state.digest, state.updated_at = local.digest, utcnow()
                     session.add(state)
         return Verdict(matches, origin, local.digest, local.count, reached)
-    with snapshot(engine) as session:
+    with snapshot_session(engine) as session:
         local = archive_digest(session)
     return Verdict(False, client.digest(), local.digest, local.count, reached)
 

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from app.articles.mapping import document_hash, load_stored
 from app.articles.stored import rebuild_documents
 from app.db import unit_of_work
-from app.feed import OP_DELETE, OP_UPSERT, record_change
+from app.feed import OP_DELETE, OP_UPSERT, record_changes
 from app.mirror.apply import apply_documents
 from app.models import Article
 from app.schemas import content_hash_of
@@ -19,14 +19,14 @@ def publish(engine: Engine, *specs: ArticleSpec) -> list[str]:
     """Writes articles, each with an upsert change, in one transaction; returns their ids."""
     with unit_of_work(engine) as session:
         ids = []
+        changes: list[tuple[str, str, str | None]] = []
         for spec in specs:
             article_id = add_article(session, spec)
             stored = session.get(Article, article_id)
             assert stored is not None
-            record_change(
-                session, article_id=article_id, op=OP_UPSERT, content_hash=stored.content_hash
-            )
+            changes.append((article_id, OP_UPSERT, stored.content_hash))
             ids.append(article_id)
+        record_changes(session, changes)
         return ids
 
 
@@ -43,16 +43,14 @@ def retitle(engine: Engine, article_id: str, title: str) -> None:
         session.add(article)
         session.flush()
         rebuild_documents(session, [article_id])
-        record_change(
-            session, article_id=article_id, op=OP_UPSERT, content_hash=article.content_hash
-        )
+        record_changes(session, [(article_id, OP_UPSERT, article.content_hash)])
 
 
 def withdraw(engine: Engine, article_id: str) -> None:
     """Deletes an article, recording a tombstone."""
     with unit_of_work(engine) as session:
         session.execute(delete(Article).where(Article.id == article_id))  # type: ignore[arg-type]
-        record_change(session, article_id=article_id, op=OP_DELETE, content_hash=None)
+        record_changes(session, [(article_id, OP_DELETE, None)])
 
 
 def article_document(

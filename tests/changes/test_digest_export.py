@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.feed_read import archive_digest, snapshot
+from app.db import snapshot_session
+from app.feed import archive_digest
 from app.queries.articles import load_articles
 from changes.feedkit import publish, withdraw
 
@@ -38,7 +39,7 @@ def test_digest_follows_the_documented_algorithm(client: TestClient, engine: Eng
     body = client.get("/changes/digest").json()
 
     assert body == {"last_seq": 5, "count": 3, "digest": hashlib.sha256(lines.encode()).hexdigest()}
-    with snapshot(engine) as session:
+    with snapshot_session(engine) as session:
         assert archive_digest(session).digest == body["digest"]
 
 

@@ -11,10 +11,9 @@ from sqlmodel import Session
 from app.api.changes import ChangesPublic, DigestPublic
 from app.config import Settings
 from app.db import unit_of_work
-from app.feed_read import feed_counter
-from app.feed_retention import prune_changes, purge_tombstones
+from app.feed import prune_changes, purge_tombstones
 from app.main import create_app
-from app.models import Change, utcnow
+from app.models import Change, FeedState, utcnow
 from app.queries.articles import get_article
 from changes.feedkit import publish, retitle, withdraw
 
@@ -104,7 +103,7 @@ def test_purge_drops_only_old_tombstones_and_raises_purged_seq(
     assert prune_changes(engine, retention_days=30) == 1
 
     with Session(engine) as session:
-        assert feed_counter(session, "purged_seq") == 4
+        assert FeedState.read(session, FeedState.PURGED_SEQ) == 4
         assert session.scalars(select(Change.seq).order_by(Change.seq)).all() == [3, 5]
     gone = client.get("/changes", params={"since": 3})
     assert gone.status_code == 410
@@ -120,7 +119,7 @@ def test_purge_with_nothing_old_leaves_the_feed_as_it_was(engine: Engine) -> Non
     with unit_of_work(engine) as session:
         assert purge_tombstones(session, older_than=utcnow() - timedelta(days=1)) == 0
     with Session(engine) as session:
-        assert feed_counter(session, "purged_seq") == 0
+        assert FeedState.read(session, FeedState.PURGED_SEQ) == 0
         assert session.scalar(select(func.count()).select_from(Change)) == 2
 
 
@@ -148,3 +147,12 @@ def test_answers_conform_to_their_documented_models(client: TestClient, engine: 
 def test_feed_answers_are_never_stored_by_caches(client: TestClient) -> None:
     for path in ("/changes", "/changes/digest", "/export"):
         assert client.get(path).headers["cache-control"] == "no-store", path
+
+
+def test_purged_seq_only_ever_rises(engine: Engine) -> None:
+    with unit_of_work(engine) as session:
+        FeedState.raise_purged(session, 5)
+        FeedState.raise_purged(session, 3)  # an older purge finishing late
+    with Session(engine) as session:
+        assert FeedState.read(session, FeedState.PURGED_SEQ) == 5
+        assert FeedState.read(session, FeedState.LAST_SEQ) == 0

@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.db import make_engine
-from app.feed_read import archive_digest, snapshot
+from app.db import make_engine, snapshot_session
+from app.feed import archive_digest
 from app.mirror.sync import apply_page, mirror_position
 from app.models import Change, MirrorState, Tag
 from app.queries.articles import load_articles
@@ -41,7 +41,7 @@ def _page(docs: list[dict[str, object]], deletes: list[str], last_seq: int) -> d
 
 
 def _state(engine: Engine) -> tuple[object, ...]:
-    with snapshot(engine) as session:
+    with snapshot_session(engine) as session:
         digest = archive_digest(session)
     with Session(engine) as session:
         return (

@@ -12,9 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.db import make_engine, unit_of_work
-from app.feed_read import archive_digest, export_lines, snapshot
-from app.feed_retention import prune_changes
+from app.db import make_engine, snapshot_session, unit_of_work
+from app.feed import archive_digest, export_lines, prune_changes
 from app.models import Article, Change, MirrorState, utcnow
 from mirror.processes import Server, free_port, run_mirror
 
@@ -30,7 +29,7 @@ def assert_same_archive(origin: Server, mirror_url: str) -> None:
     """The mirror's digest and every exported article equal the origin's."""
     engine = make_engine(mirror_url)
     try:
-        with snapshot(engine) as session:
+        with snapshot_session(engine) as session:
             local = archive_digest(session)
         remote = origin.get("/changes/digest")
         assert (local.digest, local.count) == (remote["digest"], remote["count"])
@@ -90,12 +89,12 @@ def test_an_unreachable_origin_fails_without_touching_the_store(
     database_url: str, tmp_path: Path
 ) -> None:
     engine = make_engine(database_url)
-    with snapshot(engine) as session:
+    with snapshot_session(engine) as session:
         before = archive_digest(session)
     code, out = run_mirror(f"http://127.0.0.1:{free_port()}", database_url, tmp_path / "mirror.log")
     assert code != 0
     assert "origin unreachable" in out
-    with snapshot(engine) as session:
+    with snapshot_session(engine) as session:
         assert archive_digest(session) == before
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(MirrorState)) == 0

@@ -1,19 +1,19 @@
 """Tombstone retention: deletions older than ``change_retention_days`` leave the feed.
 
-Dropping a tombstone raises ``feed_state.purged_seq`` to its seq, so a reader that stopped
+Dropping a tombstone raises the feed's ``purged_seq`` to its seq, so a reader that stopped
 before it gets ``410`` and starts again from 0 instead of silently missing the deletion.
 Run by ``corpus serve`` at start and by ``corpus prune-changes``.
 """
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from app.db import unit_of_work
-from app.feed import OP_DELETE
-from app.models import Change, utcnow
+from app.feed.writes import OP_DELETE
+from app.models import Change, FeedState, utcnow
 
 
 def purge_tombstones(session: Session, *, older_than: datetime) -> int:
@@ -23,13 +23,7 @@ def purge_tombstones(session: Session, *, older_than: datetime) -> int:
     if highest is None:
         return 0
     dropped = session.execute(delete(Change).where(is_old_delete & (col(Change.seq) <= highest)))
-    session.execute(
-        text(
-            "UPDATE feed_state SET value = CASE WHEN value < :seq THEN :seq ELSE value END "
-            "WHERE name = 'purged_seq'"
-        ),
-        {"seq": int(highest)},
-    )
+    FeedState.raise_purged(session, int(highest))
     return int(dropped.rowcount or 0)  # type: ignore[attr-defined]
 
 

@@ -1,0 +1,47 @@
+"""The NDJSON export: every live article, then the digest trailer, from one snapshot."""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
+
+from app.db import snapshot_session
+from app.feed.digest import archive_digest
+from app.feed.reads import documents_of
+from app.models import Article
+
+# Articles read per keyset step of an export: bounds memory whatever the archive's size.
+EXPORT_CHUNK = 50
+
+
+def article_ids_after(session: Session, after: str | None, limit: int) -> list[str]:
+    """The next ``limit`` article ids after ``after`` (keyset order of the database)."""
+    query = select(col(Article.id)).order_by(col(Article.id)).limit(limit)
+    if after is not None:
+        query = query.where(col(Article.id) > after)
+    return list(session.execute(query).scalars())
+
+
+def _line(body: dict[str, Any]) -> str:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def export_lines(engine: Engine, *, include_text: bool = False) -> Iterator[str]:
+    """NDJSON lines of every live article in id order, then the trailer, from one snapshot.
+
+    ``include_text`` adds each article's ``searched_text`` to its line.
+    """
+    with snapshot_session(engine) as session:
+        after: str | None = None
+        while ids := article_ids_after(session, after, EXPORT_CHUNK):
+            for doc in documents_of(session, ids, include_text=include_text).values():
+                if include_text:
+                    yield _line({**doc.article, "searched_text": doc.searched_text})
+                else:
+                    yield _line(doc.article)
+            after = ids[-1]
+        d = archive_digest(session)
+        yield json.dumps({"last_seq": d.last_seq, "digest": d.digest, "count": d.count}) + "\n"

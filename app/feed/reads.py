@@ -1,0 +1,141 @@
+"""Reading the change feed: pages of changes, the since checks, and the documents it sends.
+
+Every read runs inside ``app.db.snapshot_session``: one transaction whose statements all see
+the same committed state, so the ``last_seq`` a reader is given always agrees with the rows
+it was given. Writers commit in seq order (see ``app.feed.writes``), so a snapshot that
+holds seq N holds every seq below N too.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
+
+from app.db import snapshot_session
+from app.errors import Gone
+from app.feed.writes import OP_UPSERT
+from app.models import Change, FeedState
+from app.queries.articles import load_articles
+from app.search.indexer import searched_file_texts
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeEntry:
+    """One change as the feed shows it: the newest change of one article."""
+
+    seq: int
+    article_id: str
+    op: str
+    content_hash: str | None
+    changed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChangesPage:
+    """Changes after ``since`` in seq order, and the seq a reader may go on from."""
+
+    entries: list[ChangeEntry]
+    last_seq: int
+
+
+@dataclass(frozen=True, slots=True)
+class FeedDocument:
+    """An article as the feed sends it: its public JSON and, when asked, its searched text."""
+
+    article: dict[str, Any]
+    searched_text: str | None
+
+
+def check_since(session: Session, since: int) -> int:
+    """Raises ``Gone`` when the feed cannot answer from ``since``; returns the last seq."""
+    last_seq = FeedState.read(session, FeedState.LAST_SEQ)
+    if since > last_seq:
+        # A seq this feed never handed out: the origin was rebuilt under the reader.
+        raise Gone(f"since={since} is ahead of this feed (last_seq={last_seq}); start again from 0")
+    purged = FeedState.read(session, FeedState.PURGED_SEQ)
+    if 0 < since < purged:
+        raise Gone(
+            f"since={since} is older than the retained deletions (purged up to {purged}); "
+            "start again from 0"
+        )
+    return last_seq
+
+
+def read_changes(session: Session, *, since: int, limit: int) -> ChangesPage:
+    """The newest change of each article changed after ``since``, in seq order."""
+    last_seq = check_since(session, since)
+    rows = session.execute(
+        select(
+            col(Change.seq),
+            col(Change.article_id),
+            col(Change.op),
+            col(Change.content_hash),
+            col(Change.changed_at),
+        )
+        .where(col(Change.seq) > since)
+        .order_by(col(Change.seq))
+        .limit(limit)
+    ).all()
+    entries = [ChangeEntry(*row) for row in rows]
+    # A full page may be followed by more: go on from its end. A short page is everything up
+    # to the snapshot's last_seq (tombstones purged past the end leave no row behind).
+    if len(entries) == limit:
+        return ChangesPage(entries, entries[-1].seq)
+    return ChangesPage(entries, max(last_seq, entries[-1].seq if entries else since))
+
+
+def documents_of(
+    session: Session, ids: Sequence[str], *, include_text: bool = False
+) -> dict[str, FeedDocument]:
+    """The document of each live article among ``ids``, in their order; the feed's one read.
+
+    ``include_text`` adds each article's ``searched_text`` (``searched_file_texts``: null for
+    an article indexed by its title and body text only).
+    """
+    texts = searched_file_texts(session, ids) if include_text else {}
+    return {
+        a.id: FeedDocument(a.model_dump(mode="json"), texts.get(a.id))
+        for a in load_articles(session, ids)
+    }
+
+
+def _iso(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def changes_body(
+    engine: Engine, *, since: int, limit: int, include_docs: bool, include_text: bool = False
+) -> dict[str, Any] | None:
+    """One snapshot read of the feed as the ``/changes`` JSON body; ``None`` if nothing is new.
+
+    ``include_docs`` puts each upserted article in its change; with ``include_text`` too,
+    its ``searched_text`` beside it.
+    """
+    with snapshot_session(engine) as session:
+        page = read_changes(session, since=since, limit=limit)
+        docs: dict[str, FeedDocument] = {}
+        if include_docs and page.entries:
+            upserted = [e.article_id for e in page.entries if e.op == OP_UPSERT]
+            docs = documents_of(session, upserted, include_text=include_text)
+    if not page.entries and page.last_seq == since:
+        return None
+    results = []
+    for e in page.entries:
+        entry: dict[str, Any] = {
+            "seq": e.seq,
+            "id": e.article_id,
+            "op": e.op,
+            "content_hash": e.content_hash,
+            "changed_at": _iso(e.changed_at),
+        }
+        doc = docs.get(e.article_id)
+        if doc is not None:
+            entry["article"] = doc.article
+            if include_text:
+                entry["searched_text"] = doc.searched_text
+        results.append(entry)
+    return {"results": results, "last_seq": page.last_seq}
