@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlmodel import Session
 
+from app.db import copy_rows
 from app.feed import OP_DELETE, OP_UPSERT, record_changes
 from app.identity import article_id
 from app.ingest.document import Row, document_hash, load_stored
@@ -26,7 +27,6 @@ from app.ingest.tables import (
     TAG,
     TagKey,
     add_tags,
-    bulk_insert,
     delete_articles,
     in_chunks,
     link_tags,
@@ -103,7 +103,7 @@ class ArticleStore:
                 prepared.rehash()
         new, changed = self._classify(session, articles, outcome)
         remove_parts(session, [a.id for a in changed])
-        bulk_insert(session, ARTICLE, [self._row(a, now, created=True) for a in new])
+        copy_rows(session, ARTICLE, [self._row(a, now, created=True) for a in new])
         for chunk in in_chunks(changed):
             for a in chunk:
                 session.execute(
@@ -207,7 +207,7 @@ class ArticleStore:
 
     def _insert_parts(self, session: Session, articles: Sequence[PreparedArticle]) -> None:
         for attr, table in PARTS.items():
-            bulk_insert(session, table, [row for a in articles for row in getattr(a, attr)])
+            copy_rows(session, table, [row for a in articles for row in getattr(a, attr)])
         wanted = {t for a in articles for t in a.tags}
         if wanted:
             ids = self._tag_ids(session, wanted)

@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlmodel import Session, col
 
+from app.db import copy_rows
 from app.feed import OP_DELETE, OP_UPSERT, record_changes
 from app.ingest.tables import (
     ARTICLE,
     PARTS,
     add_tags,
-    bulk_insert,
     delete_articles,
     find_tags,
     in_chunks,
@@ -153,9 +153,9 @@ def write_articles(session: Session, docs: Sequence[dict[str, Any]]) -> None:
     # index_articles replaces what search holds, so a rewrite skips the unindexing.
     remove_articles(session, [d["id"] for d in docs], unindex=False)
     now = utcnow()
-    bulk_insert(session, ARTICLE, [_article_row(d, now) for d in docs])
+    copy_rows(session, ARTICLE, [_article_row(d, now) for d in docs])
     for table, rows in _part_rows(docs).items():
-        bulk_insert(session, table, rows)
+        copy_rows(session, table, rows)
     wanted = {(t["name"], t["kind"]) for d in docs for t in d.get("tags") or []}
     tag_ids = find_tags(session, wanted)
     tag_ids |= add_tags(session, wanted - tag_ids.keys())
