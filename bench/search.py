@@ -31,9 +31,9 @@ from app.db import make_engine
 from app.main import create_app
 from app.models import Article
 from app.queries.filters import ArticleFilter
+from app.search.backend import backend_for
 from app.search.folding import fold
 from app.search.query import Term, parse_query
-from app.search.backend import backend_for
 
 QUERIES = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "queries-dev.jsonl"
 _URL = re.compile(r"(?:https?|ipfs|ftp)://\S+|\]\([^)]*\)")
