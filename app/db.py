@@ -1,16 +1,22 @@
-"""Engine and sessions: the one place that knows which database dialect is in use.
+"""Engine, sessions and the writes SQL cannot say once: where the database dialect is known.
 
 SQLite is the embedded default (WAL, foreign keys on); PostgreSQL is reached through
-``postgresql+psycopg://``. Everything else in the code base is dialect-neutral, except the
-search backends, which pick their SQL from ``dialect_name``.
+``postgresql+psycopg://``. Bulk rows (``copy_rows``) and inserts that skip existing keys
+(``insert_ignoring_conflicts``) are written differently on each. Everything else in the code
+base is dialect-neutral, except the search backends (``app.search.backend`` picks one from
+``dialect_name``); tests/test_dialect_edges.py holds the code base to that.
 """
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import event
+import psycopg
+from sqlalchemy import JSON, Table, event, insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.elements import ColumnElement
@@ -129,3 +135,41 @@ def code_point_order(
     # SQLite's default BINARY collation already compares UTF-8 bytes; PostgreSQL's database
     # collation follows the locale, so ask for "C".
     return column if dialect_name(bind) == "sqlite" else column.collate("C")
+def copy_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Inserts many rows of plain values: COPY on PostgreSQL (an executemany there costs a
+    round trip per row), executemany on SQLite; either raises SQLAlchemy's ``DBAPIError``."""
+    if not rows:
+        return
+    if dialect_name(session) != "postgresql":
+        session.execute(insert(table), list(rows))
+        return
+    columns = list(rows[0])
+    # COPY skips SQLAlchemy's bind processing: JSON columns are written as JSON text here.
+    as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    names = ", ".join(f'"{c}"' for c in columns)
+    statement = f'COPY "{table.name}" ({names}) FROM STDIN'
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([json.dumps(row[c]) if c in as_json else row[c] for c in columns])
+    except psycopg.Error as exc:
+        # Raised as SQLAlchemy raises driver errors, so callers handle one kind of error.
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
+
+
+def insert_ignoring_conflicts(
+    session: Session,
+    table: Table,
+    values: Sequence[dict[str, Any]],
+    *,
+    index_elements: Sequence[str],
+) -> None:
+    """Inserts these rows in one statement, skipping those whose ``index_elements`` already
+    exist (another writer may insert the same keys at the same time)."""
+    if not values:
+        return
+    dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
+    statement = dialect.insert(table).values(list(values))
+    session.execute(statement.on_conflict_do_nothing(index_elements=list(index_elements)))

@@ -31,9 +31,9 @@ from app.db import make_engine
 from app.main import create_app
 from app.models import Article
 from app.queries.filters import ArticleFilter
+from app.search.backend import backend_for
 from app.search.folding import fold
 from app.search.query import Term, parse_query
-from app.search.results import _backend
 
 QUERIES = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "queries-dev.jsonl"
 _URL = re.compile(r"(?:https?|ipfs|ftp)://\S+|\]\([^)]*\)")
@@ -41,7 +41,7 @@ _URL = re.compile(r"(?:https?|ipfs|ftp)://\S+|\]\([^)]*\)")
 
 def matching_paths(session: Session, terms: list[Term]) -> set[str]:
     """Paths of every article the index finds for ``terms`` (no filter but the ids)."""
-    ids = _backend(session).hit_ids(terms)
+    ids = backend_for(session).hit_ids(terms)
     stmt = select(col(Article.path)).join(ids, ids.c.article_id == col(Article.id))
     return set(session.scalars(ArticleFilter(include_empty=True).apply(stmt)))
 
@@ -52,7 +52,7 @@ def searched_text(engine: Engine, path: str) -> str | None:
         ident = session.scalar(select(col(Article.id)).where(col(Article.path) == path))
         if ident is None:
             return None
-        texts = _backend(session).stored_texts(session.connection(), [ident])
+        texts = backend_for(session).stored_texts(session.connection(), [ident])
     if ident not in texts:
         return None
     stored = texts[ident]

@@ -21,7 +21,7 @@ from app.articles.mapping import (
 )
 from app.identity import article_id
 from app.parsing import IndexRecord, ParsedArticle, parse_article, parse_index_page
-from app.search import PreparedText, prepare_search_text
+from app.search import PreparedText, SearchBackend
 
 
 # Column widths of app/models.py: longer ids and paths would fail on PostgreSQL, so they
@@ -103,10 +103,13 @@ def decode(data: bytes) -> tuple[str | None, str | None]:
     return text.removeprefix("\ufeff"), None
 
 
-def prepare(path: str, data: bytes, digest: str, *, postgresql: bool = False) -> Prepared:
+def prepare(
+    path: str, data: bytes, digest: str, *, search: SearchBackend | None = None
+) -> Prepared:
     """Parses one file; never raises (a parser exception becomes a ``FailedFile``).
 
-    ``postgresql``: the articles go to PostgreSQL, so their search chunks are made here too.
+    ``search``: the backend the articles will be indexed by, which then makes its index
+    text here too; without it the writer's backend makes it.
     """
     if len(path) > _MAX_PATH or len(article_id(path)) > _MAX_ID:
         return FailedFile(path, f"path longer than {_MAX_PATH} characters")
@@ -119,17 +122,17 @@ def prepare(path: str, data: bytes, digest: str, *, postgresql: bool = False) ->
             return PreparedIndexPage(path, digest, list(records))
         parsed = parse_article(path, text)
         prepared = prepare_article(parsed, digest, len(data))
-        prepared.search = prepare_search_text(text, postgresql=postgresql)
+        prepared.search = search.prepare(text) if search else PreparedText.from_markdown(text)
         return prepared
     except Exception as exc:  # noqa: BLE001  (any parser failure is this file's failure)
         return FailedFile(path, f"parser error: {type(exc).__name__}: {exc}"[:500])
 
 
 def prepare_chunk(
-    items: list[tuple[str, bytes, str]], postgresql: bool = False
+    items: list[tuple[str, bytes, str]], search: SearchBackend | None = None
 ) -> list[Prepared]:
     """``prepare`` over several files: the unit of work sent to a worker process."""
-    return [prepare(path, data, digest, postgresql=postgresql) for path, data, digest in items]
+    return [prepare(path, data, digest, search=search) for path, data, digest in items]
 
 
 def lacks_of(parsed: ParsedArticle) -> list[str]:

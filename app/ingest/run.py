@@ -36,6 +36,7 @@ from app.ingest.report import IngestReport
 from app.ingest.sources import Reader, SourceError, SourceFile, UploadedFile
 from app.ingest.store import ArticleStore, StoreOutcome
 from app.models import Article
+from app.search import SearchBackend, backend_for
 
 IngestSource = Path | str | UploadedFile
 Batch = list[PreparedArticle | PreparedIndexPage]
@@ -63,9 +64,9 @@ class IngestProgress:
 class _Parsing:
     """Parses chunks of files in worker processes, or in this process when ``workers`` is 0."""
 
-    def __init__(self, workers: int, *, postgresql: bool = False) -> None:
+    def __init__(self, workers: int, *, search: SearchBackend | None = None) -> None:
         self.workers = workers
-        self.postgresql = postgresql  # parse workers then also make PostgreSQL's chunks
+        self.search = search  # parse workers then also make this backend's index text
         self._pool: ProcessPoolExecutor | None = None
 
     def start(self) -> None:
@@ -80,13 +81,13 @@ class _Parsing:
     def submit(self, chunk: list[tuple[str, bytes, str]]) -> Future[list[Prepared]]:
         if self.workers <= 0:
             done: Future[list[Prepared]] = Future()
-            done.set_result(prepare_chunk(chunk, self.postgresql))
+            done.set_result(prepare_chunk(chunk, self.search))
             return done
         for _attempt in range(2):
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(self.workers, mp_context=_start_method())
             try:
-                return self._pool.submit(prepare_chunk, chunk, self.postgresql)
+                return self._pool.submit(prepare_chunk, chunk, self.search)
             except BrokenProcessPool:
                 self.restart()
         # Worker processes cannot be started here: parse in this process rather than stop.
@@ -130,7 +131,7 @@ class _Run:
         self.batch_size = batch_size
         self.progress = progress
         self.report = IngestReport()
-        self.parsing = _Parsing(workers, postgresql=engine.dialect.name == "postgresql")
+        self.parsing = _Parsing(workers, search=backend_for(engine))
         self.ahead = max(1, workers) * _AHEAD_PER_WORKER
         with unit_of_work(engine) as session:
             self.store = ArticleStore(session)

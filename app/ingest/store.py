@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from app.articles.mapping import Row, document_hash, load_stored
 from app.articles.stored import document_row
+from app.db import copy_rows
 from app.feed import OP_DELETE, OP_UPSERT, record_changes
 from app.identity import article_id
 from app.ingest.fill_in import fill_in, load_entries, store_entries
@@ -27,7 +28,6 @@ from app.ingest.tables import (
     TAG,
     TagKey,
     add_tags,
-    bulk_insert,
     delete_articles,
     in_chunks,
     insert_parts,
@@ -108,7 +108,7 @@ class ArticleStore:
         for a in (*new, *changed):
             a.article["updated_at"] = now
         remove_parts(session, [a.id for a in changed])
-        bulk_insert(session, ARTICLE, [a.article for a in new])
+        copy_rows(session, ARTICLE, [a.article for a in new])
         for a in changed:
             row = {k: v for k, v in a.article.items() if k != "created_at"}
             session.execute(update(ARTICLE).where(ARTICLE.c.id == a.id).values(row))
@@ -232,7 +232,7 @@ class ArticleStore:
                 .values({k: row[k] for k in (*_FILLED, "content_hash", "updated_at")})
             )
             session.execute(delete(DOCUMENT).where(DOCUMENT.c.article_id == ident))
-            bulk_insert(session, DOCUMENT, [document_row(article)])
+            copy_rows(session, DOCUMENT, [document_row(article)])
             out.append((SearchDocument(ident, row["title"], row["body_text"]), after))
         return out
 

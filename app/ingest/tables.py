@@ -6,20 +6,16 @@ so an article written by the ingest, an upload or a mirror ends up in the same r
 the same counts. Nothing here commits; the caller owns the transaction.
 """
 
-import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import psycopg
-from sqlalchemy import JSON, Table, delete, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
 from app.articles.mapping import ARTICLE, PARTS, TABLES, ArticleRows, Row
 from app.articles.stored import DOCUMENT, document_row
-from app.db import dialect_name
+from app.db import copy_rows, insert_ignoring_conflicts
 
 TAG = TABLES["tag"]
 ARTICLE_TAG = TABLES["article_tag"]
@@ -34,30 +30,6 @@ def in_chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]
     """``items`` in slices of at most ``size``."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
-
-
-def bulk_insert(session: Session, table: Table, rows: list[Row]) -> None:
-    """Inserts many rows of plain values: COPY on PostgreSQL (an executemany there costs a
-    round trip per row), executemany on SQLite."""
-    if not rows:
-        return
-    if dialect_name(session) != "postgresql":
-        session.execute(insert(table), rows)
-        return
-    columns = list(rows[0])
-    # COPY skips SQLAlchemy's bind processing: JSON columns are written as JSON text here.
-    as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
-    names = ", ".join(f'"{c}"' for c in columns)
-    statement = f'COPY "{table.name}" ({names}) FROM STDIN'
-    raw = session.connection().connection.driver_connection
-    assert raw is not None
-    try:
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row([json.dumps(row[c]) if c in as_json else row[c] for c in columns])
-    except psycopg.Error as exc:
-        # Raised as SQLAlchemy raises driver errors, so callers handle one kind of error.
-        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
 
 
 def shift_tag_counts(session: Session, counts: Counter[int]) -> None:
@@ -92,18 +64,16 @@ def add_tags(session: Session, missing: Iterable[TagKey]) -> dict[TagKey, int]:
     keys = sorted(set(missing))
     if not keys:
         return {}
-    dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
     for chunk in in_chunks(keys, 1000):
         # One multi-row INSERT per chunk: an executemany costs a round trip per row.
         values = [{"name": n, "kind": k, "article_count": 0} for n, k in chunk]
-        statement = dialect.insert(TAG).values(values)
-        session.execute(statement.on_conflict_do_nothing(index_elements=["name", "kind"]))
+        insert_ignoring_conflicts(session, TAG, values, index_elements=["name", "kind"])
     return find_tags(session, keys)
 
 
 def link_tags(session: Session, links: Sequence[tuple[str, int]]) -> None:
     """Tags articles: ``(article_id, tag_id)`` pairs, each counted in ``tag.article_count``."""
-    bulk_insert(session, ARTICLE_TAG, [{"article_id": a, "tag_id": t} for a, t in links])
+    copy_rows(session, ARTICLE_TAG, [{"article_id": a, "tag_id": t} for a, t in links])
     shift_tag_counts(session, Counter(tag_id for _, tag_id in links))
 
 
@@ -117,8 +87,8 @@ def insert_parts(
     ``tag_ids`` gives the ids of the tags wanted, creating those that do not exist yet.
     """
     for part in PARTS:
-        bulk_insert(session, part.table, [row for a in articles for row in getattr(a, part.attr)])
-    bulk_insert(session, DOCUMENT, [document_row(a) for a in articles])
+        copy_rows(session, part.table, [row for a in articles for row in getattr(a, part.attr)])
+    copy_rows(session, DOCUMENT, [document_row(a) for a in articles])
     wanted = {t for a in articles for t in a.tags}
     if wanted:
         ids = tag_ids(wanted)

@@ -17,12 +17,12 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.articles.mapping import ArticleRows, rows_of
+from app.db import copy_rows
 from app.feed import OP_DELETE, OP_UPSERT, record_changes
 from app.ingest.tables import (
     ARTICLE,
     TagKey,
     add_tags,
-    bulk_insert,
     delete_articles,
     find_tags,
     in_chunks,
@@ -90,7 +90,7 @@ def write_articles(session: Session, docs: Sequence[dict[str, Any]]) -> None:
     remove_articles(session, [d["id"] for d in docs], unindex=False)
     now = utcnow()
     articles = [rows_of_document(d, now) for d in docs]
-    bulk_insert(session, ARTICLE, [a.article for a in articles])
+    copy_rows(session, ARTICLE, [a.article for a in articles])
     insert_parts(session, articles, lambda wanted: _tag_ids(session, wanted))
     # An origin that sends the searched text gets the same search here; one that does not
     # (older, or the article was indexed by its body) leaves title and body text.

@@ -7,12 +7,10 @@ leaves the index as it was.
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from types import ModuleType
 
 from sqlmodel import Session
 
-from app.db import dialect_name
-from app.search import postgres_index, sqlite_index
+from app.search.backend import backend_for
 from app.search.file_text import visible_text
 from app.search.indexed_text import IndexedText
 from app.search.prepared import PreparedText
@@ -24,8 +22,8 @@ class SearchDocument:
 
     ``markdown``, when given, is the whole article file: search then covers everything the
     file shows (header, meta line, source, footers), reduced to plain text, as readers expect.
-    ``prepared`` is the same computed ahead (``prepare_search_text(markdown)``, e.g. in a parse
-    worker) and then stands for ``markdown``. ``file_text`` is the file's text as search has
+    ``prepared`` is the same computed ahead (``SearchBackend.prepare(markdown)``, e.g. in a
+    parse worker) and then stands for ``markdown``. ``file_text`` is the file's text as search has
     already reduced it (``searched_file_texts``; a mirror receives it from its origin) and
     stands for ``markdown`` too. Without any of them, an article already indexed from its
     file keeps that text (only the title changes: an index page filled it in); any other
@@ -40,17 +38,13 @@ class SearchDocument:
     file_text: str | None = None
 
 
-def _backend(session: Session) -> ModuleType:
-    return postgres_index if dialect_name(session) == "postgresql" else sqlite_index
-
-
 def index_articles(session: Session, docs: Sequence[SearchDocument]) -> None:
     """Add or replace these articles in the search index; never commits."""
     if not docs:
         return
     session.flush()  # the articles may still be pending in the session
     connection = session.connection()
-    backend = _backend(session)
+    backend = backend_for(session)
     unfiled = [
         d.id for d in docs if d.markdown is None and d.prepared is None and d.file_text is None
     ]
@@ -81,7 +75,7 @@ def unindex_articles(session: Session, ids: Sequence[str]) -> None:
     if not ids:
         return
     session.flush()
-    _backend(session).remove(session.connection(), ids)
+    backend_for(session).remove(session.connection(), ids)
 
 
 def searched_file_texts(session: Session, ids: Sequence[str]) -> dict[str, str]:
@@ -89,4 +83,4 @@ def searched_file_texts(session: Session, ids: Sequence[str]) -> dict[str, str]:
     their file (header, meta line, body, footers as plain text); others are left out."""
     if not ids:
         return {}
-    return dict(_backend(session).file_texts(session.connection(), ids))
+    return dict(backend_for(session).file_texts(session.connection(), ids))

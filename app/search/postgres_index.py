@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from app.search.folding import fold
 from app.search.indexed_text import IndexedText
-from app.search.tokens import GAP, character_tokens, token_string
+from app.search.segmenting import GAP, character_tokens, token_string
 
 CHUNK_TOKENS = 4000
 OVERLAP_TOKENS = 64

@@ -18,7 +18,7 @@ from app.search.ranking import (
     TITLE_WEIGHT,
     B,
 )
-from app.search.tokens import query_characters
+from app.search.segmenting import query_characters
 
 # ``ts_rank_cd`` adds, for each occurrence of a phrase query (a "cover"), its length over
 # the sum of its positions' inverse weights: 1 when every weight is 1, 0 when one of them

@@ -1,35 +1,30 @@
-"""Search work that can run where a file is parsed: its text, tokens and stored form.
+"""Search work that can run where a file is parsed: its text, and what an index makes of it.
 
-The ingest parses in worker processes while one process writes; computing these there keeps
-the writer's share of search to the FTS insert itself.
+The ingest parses in worker processes while one process writes; the search backend the
+articles go to (``app.search.backend``) computes its index text there, which keeps the
+writer's share of search to the index insert itself.
 """
 
 from dataclasses import dataclass
 
 from app.search.file_text import visible_text
-from app.search.folding import fold
-from app.search.postgres_index import FieldChunks, field_chunks
-from app.search.sqlite_index import pack
-from app.search.tokens import token_string
+from app.search.postgres_index import FieldChunks
 
 
 @dataclass(frozen=True, slots=True)
 class PreparedText:
-    """A file's searched text, its token string and its stored (compressed) form, and for
-    PostgreSQL its chunks."""
+    """A file's searched text and, when computed ahead, what one backend indexes of it:
+    SQLite's token string and stored (compressed) form, or PostgreSQL's body chunks.
+
+    Any of them left out is computed by the writer from ``text``, whichever the backend.
+    """
 
     text: str
-    tokens: str
-    stored: bytes
+    tokens: str | None = None
+    stored: bytes | None = None
     chunks: FieldChunks | None = None
 
-
-def prepare_search_text(markdown: str, *, postgresql: bool = False) -> PreparedText:
-    """What indexing a file needs, computed ahead (picklable; pass it as ``prepared=``).
-
-    ``postgresql``: also the ``tsvector`` chunks that database indexes.
-    """
-    text = visible_text(markdown)
-    tokens = token_string(fold(text))
-    chunks = field_chunks(tokens) if postgresql else None
-    return PreparedText(text, tokens, pack(text), chunks)
+    @classmethod
+    def from_markdown(cls, markdown: str) -> "PreparedText":
+        """The file's searched text alone: the writer's backend makes its index text."""
+        return cls(visible_text(markdown))

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from app.errors import Unprocessable
 from app.search.folding import fold
-from app.search.tokens import CJK_CLASS, QueryToken, query_tokens
+from app.search.segmenting import CJK_CLASS, QueryToken, query_tokens
 
 MAX_TERMS = 16
 _PART = re.compile(r'"([^"]*)"?|(\S+)')

@@ -10,12 +10,11 @@ from sqlalchemy.sql.selectable import Subquery
 from sqlmodel import Session, col
 
 from app.articles.stored import with_members
-from app.db import dialect_name
 from app.models import Article
 from app.pagination import Keyset, SortKey, fetch_page, page_of
 from app.queries.articles import summaries
 from app.queries.filters import ArticleFilter, article_keyset
-from app.search import postgres_search, sqlite_search
+from app.search.backend import backend_for
 from app.search.indexed_text import StoredText
 from app.search.query import Term
 from app.search.ranking import SCORE_SCALE
@@ -32,10 +31,6 @@ class HitsPage:
     items: list[bytes]
     next_key: list[Any] | None
     total: int
-
-
-def _backend(session: Session) -> Any:
-    return postgres_search if dialect_name(session) == "postgresql" else sqlite_search
 
 
 def search_keyset(sort: str, hits: Subquery) -> Keyset:
@@ -71,7 +66,7 @@ def _first_page_with_total(
 
 def count_hits(session: Session, terms: Sequence[Term], article_filter: ArticleFilter) -> int:
     """Exactly how many articles match ``terms`` and ``article_filter``."""
-    ids = _backend(session).hit_ids(terms)
+    ids = backend_for(session).hit_ids(terms)
     matching = article_filter.apply(
         select(col(Article.id)).join(ids, ids.c.article_id == col(Article.id))
     )
@@ -115,7 +110,7 @@ def search_articles(
     The page is chosen over narrow rows (id, sort keys, score); only its own articles are
     then loaded, so a query with 40,000 hits never reads 40,000 articles.
     """
-    backend = _backend(session)
+    backend = backend_for(session)
     hits = backend.hits(session.connection(), terms)
     keyset = search_keyset(sort, hits)
     if after is not None:

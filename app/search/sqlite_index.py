@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from app.search.folding import fold
 from app.search.indexed_text import IndexedText
-from app.search.tokens import token_string
+from app.search.segmenting import token_string
 
 BATCH = 500
 

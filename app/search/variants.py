@@ -12,7 +12,7 @@ from collections import defaultdict
 from functools import lru_cache
 
 from app.search.folding import _t2s
-from app.search.tokens import CJK_CLASS
+from app.search.segmenting import CJK_CLASS
 
 # Where the characters that fold to something else live: Latin, punctuation, enclosed
 # alphanumerics, CJK (radicals, symbols, ideographs, compatibility), full-width forms.

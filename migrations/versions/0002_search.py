@@ -26,7 +26,7 @@ def upgrade() -> None:
             " body BLOB NOT NULL,"
             " from_file BOOLEAN NOT NULL DEFAULT 0)"
         )
-        # Tokens arrive space separated (app/search/tokens.py); `ascii` splits on exactly that.
+        # Tokens arrive space separated (app/search/segmenting.py); `ascii` splits on exactly that.
         op.execute(
             "CREATE VIRTUAL TABLE article_search_fts USING fts5("
             "title, body, content='', tokenize=\"ascii tokenchars '_'\")"

@@ -12,10 +12,11 @@ from app.config import Settings
 from app.db import dialect_name, unit_of_work
 from app.ingest import ingest
 from app.search import (
+    PreparedText,
     SearchDocument,
+    backend_for,
     index_articles,
     postgres_index,
-    prepare_search_text,
     unindex_articles,
 )
 from app.search.postgres_search import phrase_query
@@ -108,18 +109,22 @@ def test_index_never_commits(engine: Engine) -> None:
 
 def test_text_prepared_ahead_indexes_like_the_markdown(engine: Engine) -> None:
     markdown = "###  [:house:返回](README.md)\n---\n\n## 标题\n正文里有[[zh:鳳凰]]和 Bannon。\n"
-    first, second = add_articles(engine, [ArticleSpec(title="标题"), ArticleSpec(title="标题")])
+    first, second, third = add_articles(
+        engine, [ArticleSpec(title="标题"), ArticleSpec(title="标题"), ArticleSpec(title="标题")]
+    )
+    # As a parse worker prepares it for this database, and as an upload does (text only).
+    ahead = backend_for(engine).prepare(markdown)
+    text_only = PreparedText.from_markdown(markdown)
     _index(
         engine,
         [
             SearchDocument(id=first, title="标题", body_text="正文", markdown=markdown),
-            SearchDocument(
-                id=second, title="标题", body_text="正文", prepared=prepare_search_text(markdown)
-            ),
+            SearchDocument(id=second, title="标题", body_text="正文", prepared=ahead),
+            SearchDocument(id=third, title="标题", body_text="正文", prepared=text_only),
         ],
     )
     for term in ("返回", "凤凰", "bannon", "标题"):
-        assert indexed_ids(engine, term) == {first, second}, term
+        assert indexed_ids(engine, term) == {first, second, third}, term
     assert indexed_ids(engine, "readme") == set()
 
 

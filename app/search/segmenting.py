@@ -1,4 +1,7 @@
-"""Search tokens: what the indexes store and what queries look up.
+"""Cutting folded text into the units the search indexes hold and queries look up.
+
+FTS5 calls these units tokens and PostgreSQL lexemes (not to be confused with the parser's
+markdown tokens or the API's bearer tokens).
 
 Chinese has no spaces, so a run of CJK characters becomes overlapping bigrams, and its last
 character a unigram: every character starts exactly one token. A substring of two or more
@@ -55,11 +58,6 @@ def token_string(folded: str) -> str:
     passes rather than token by token: this is most of the ingest's search work.
     """
     return _CJK_RUN.sub(_run_tokens, _NOT_TOKEN.sub(" ", folded))
-
-
-def index_tokens(folded: str) -> list[str]:
-    """The tokens of folded text, in order."""
-    return token_string(folded).split()
 
 
 def query_tokens(folded: str) -> list[QueryToken]:
