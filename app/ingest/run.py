@@ -201,6 +201,10 @@ class _Run:
             problem = f"the same path appears twice in the {self.input_name}"
         self.seen.add(file.path)
         if problem is not None or file.data is None:
+            if self.ahead == 0:
+                # Parsed in this process, the files before it cost nothing to finish first,
+                # and the failures stay in the order of the files (a 422 lists them so).
+                self.submit()
             self.report.fail(file.path, problem or "unreadable")
             return
         self.chunk.append((file.path, file.data, source_hash(file.data)))
