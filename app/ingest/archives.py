@@ -14,14 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from app.config import Settings
 from app.ingest.inflate import InflatingReader, Readable, compression_of
 from app.ingest.sources import (
     ReadState,
-    Source,
     SourceError,
     SourceFile,
-    UploadedFile,
+    StreamSource,
     corpus_path,
     is_article_name,
     read_at_most,
@@ -31,27 +29,20 @@ from app.ingest.sources import (
 _UNPACK_ERRORS = (tarfile.TarError, OSError, lzma.LZMAError, zlib.error)
 
 
-class Archive(Source):
+class Archive(StreamSource):
     """A tar or zip archive, on disk or uploaded; its members are the source's files."""
 
-    def __init__(self, archive: Path | UploadedFile, settings: Settings) -> None:
-        super().__init__(archive.name if isinstance(archive, UploadedFile) else str(archive))
-        self.archive = archive
-        self.settings = settings
+    def on_disk(self, path: Path) -> str:
+        """The archive's name; its size is what progress counts up to."""
+        self.state.bytes_total = path.stat().st_size
+        return path.name
 
-    def __iter__(self) -> Iterator[SourceFile]:
-        if isinstance(self.archive, UploadedFile):
-            yield from self._members(self.archive.stream, self.archive.name)
-            return
-        self.state.bytes_total = self.archive.stat().st_size
-        with self.archive.open("rb") as raw:
-            yield from self._members(raw, self.archive.name)
-
-    def _members(self, raw: BinaryIO, name: str) -> Iterator[SourceFile]:
+    def read(self, name: str, stream: BinaryIO) -> Iterator[SourceFile]:
+        """The members, read in order."""
         if name.lower().endswith(".zip"):
-            yield from self._zip(raw)
+            yield from self._zip(stream)
         else:
-            yield from self._tar(raw)
+            yield from self._tar(stream)
 
     def _tar(self, raw: BinaryIO) -> Iterator[SourceFile]:
         head = raw.read(6)

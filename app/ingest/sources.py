@@ -175,8 +175,8 @@ class Folder(Source):
                     yield Path(dirpath) / name
 
 
-class ArticleFile(Source):
-    """One markdown or text file: on disk (its path from the corpus root) or uploaded."""
+class StreamSource(Source):
+    """One file read as a stream, on disk or uploaded: an article file or an archive."""
 
     def __init__(self, file: Path | UploadedFile, settings: Settings) -> None:
         super().__init__(file.name if isinstance(file, UploadedFile) else str(file))
@@ -185,13 +185,30 @@ class ArticleFile(Source):
 
     def __iter__(self) -> Iterator[SourceFile]:
         if isinstance(self.file, UploadedFile):
-            yield from self._read(self.file.name, self.file.stream)
+            yield from self.read(self.file.name, self.file.stream)
             return
-        rel = PurePosixPath(self.file.resolve().relative_to(root_of(self.file))).as_posix()
+        name = self.on_disk(self.file)
         with self.file.open("rb") as raw:
-            yield from self._read(rel, raw)
+            yield from self.read(name, raw)
 
-    def _read(self, name: str, stream: BinaryIO) -> Iterator[SourceFile]:
+    @abstractmethod
+    def read(self, name: str, stream: BinaryIO) -> Iterator[SourceFile]:
+        """The files in the stream; ``name`` is the uploaded name, or ``on_disk``'s."""
+
+    def on_disk(self, path: Path) -> str:
+        """The name a file on disk is read under."""
+        return path.name
+
+
+class ArticleFile(StreamSource):
+    """One markdown or text file: on disk (its path from the corpus root) or uploaded."""
+
+    def on_disk(self, path: Path) -> str:
+        """The file's path from the corpus root."""
+        return PurePosixPath(path.resolve().relative_to(root_of(path))).as_posix()
+
+    def read(self, name: str, stream: BinaryIO) -> Iterator[SourceFile]:
+        """The one file, refused when its name is unsafe, not an article's, or too large."""
         path, problem = corpus_path(name)
         if path is None:
             yield SourceFile(name, problem=problem)

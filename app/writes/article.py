@@ -94,37 +94,29 @@ def replace_article(
     preconditions: Preconditions = Preconditions(),
 ) -> ArticleWritten:
     """Replaces (or adds) one article from markdown bytes; 422 and nothing stored if bad."""
-    return retrying(
-        lambda: _replace_once(engine, article_id, path, data, settings, token_name, preconditions)
-    )
 
+    def once() -> ArticleWritten:
+        with unit_of_work(engine) as session:
+            stored = _stored(session, article_id)
+            preconditions.check(article_id, None if stored is None else stored[1])
+            target = _target_path(article_id, None if stored is None else stored[0], path)
+            # reparse: a PUT is the body to store, whatever bytes were stored before.
+            report = ingest_into(session, [Markdown(target, data)], settings=settings, reparse=True)
+            if report.failed:
+                raise Unprocessable(report.failed[0].reason)
+            if report.index_pages:
+                raise Unprocessable(
+                    "the body is an index page (a list of articles), not an article"
+                )
+            written = _stored(session, article_id)
+            assert written is not None  # the loop wrote it, or found it unchanged
+            mark_used(session, token_name)
+        result: Literal["added", "updated", "unchanged"] = (
+            "added" if report.added else "updated" if report.updated else "unchanged"
+        )
+        return ArticleWritten(id=article_id, path=target, result=result, content_hash=written[1])
 
-def _replace_once(
-    engine: Engine,
-    article_id: str,
-    path: str | None,
-    data: bytes,
-    settings: Settings,
-    token_name: str,
-    preconditions: Preconditions,
-) -> ArticleWritten:
-    with unit_of_work(engine) as session:
-        stored = _stored(session, article_id)
-        preconditions.check(article_id, None if stored is None else stored[1])
-        target = _target_path(article_id, None if stored is None else stored[0], path)
-        # reparse: a PUT is the body to store, whatever bytes were stored before.
-        report = ingest_into(session, [Markdown(target, data)], settings=settings, reparse=True)
-        if report.failed:
-            raise Unprocessable(report.failed[0].reason)
-        if report.index_pages:
-            raise Unprocessable("the body is an index page (a list of articles), not an article")
-        written = _stored(session, article_id)
-        assert written is not None  # the loop wrote it, or found it unchanged
-        mark_used(session, token_name)
-    result: Literal["added", "updated", "unchanged"] = (
-        "added" if report.added else "updated" if report.updated else "unchanged"
-    )
-    return ArticleWritten(id=article_id, path=target, result=result, content_hash=written[1])
+    return retrying(once)
 
 
 def delete_article(
