@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from sqlalchemy import JSON, Table, event, insert
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped
 from sqlalchemy.pool import NullPool
@@ -60,7 +60,7 @@ def make_engine(url: str, *, pool: bool = True) -> Engine:
     return engine
 
 
-def dialect_name(engine_or_session: Engine | Session) -> str:
+def dialect_name(engine_or_session: Engine | Connection | Session) -> str:
     """``sqlite`` or ``postgresql``."""
     if isinstance(engine_or_session, Session):
         return engine_or_session.get_bind().dialect.name

@@ -1,12 +1,12 @@
 """The writes SQL cannot say once (app/db.py) do the same on both databases."""
 
 import pytest
+from app.ingest.document import TABLES
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from app.db import copy_rows, insert_ignoring_conflicts, unit_of_work
-from app.ingest.document import TABLES
 from app.models import utcnow
 
 TAG = TABLES["tag"]

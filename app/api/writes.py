@@ -1,7 +1,7 @@
 """The write endpoints: upload articles, replace one, delete one. Each needs a write token.
 
-The routes stay thin: they stream the body in (``app.uploads``), then hand it to
-``app.article_writes`` in a worker thread, which owns the one transaction of the write.
+The routes stay thin: they stream the body in (``app.writes.receive``), then hand it to
+``app.writes`` in a worker thread, which owns the one transaction of the write.
 """
 
 import tempfile
@@ -15,14 +15,6 @@ from app.api.articles import ArticleId
 from app.api.auth import WriteToken
 from app.api.deps import EngineDep, SettingsDep
 from app.api.problems import PROBLEM_MEDIA_TYPE, problem_responses
-from app.article_writes import (
-    ArticleWritten,
-    Preconditions,
-    UploadReport,
-    delete_article,
-    ingest_upload,
-    replace_article,
-)
 from app.errors import (
     BadRequest,
     Conflict,
@@ -36,7 +28,10 @@ from app.errors import (
     Unprocessable,
     UnsupportedMediaType,
 )
-from app.uploads import receive_markdown, receive_upload
+from app.writes.article import Preconditions, delete_article, replace_article
+from app.writes.receive import receive_markdown, receive_upload
+from app.writes.schemas import ArticleWritten, UploadReport
+from app.writes.upload import ingest_upload
 
 router = APIRouter(tags=["writes"])
 

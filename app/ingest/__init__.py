@@ -1,14 +1,14 @@
 """Ingest: files of the corpus (a folder, a file, an archive, an upload) -> stored articles.
 
-``ingest(engine, source, ...)`` is the whole run with its own transactions. The upload
-endpoint, which owns one transaction for a whole upload, can use the parts instead:
-``Reader`` (sources) -> ``prepare.prepare`` -> ``ArticleStore.write`` / ``ArticleStore.delete``.
+``ingest(engine, source, ...)`` is the whole run, one transaction per batch.
+``ingest_into(session, sources, ...)`` is the same loop inside the caller's one transaction
+(the upload endpoint: all or nothing). A new kind of input is one ``Source`` subclass.
 """
 
 from app.ingest.prepare import FailedFile, PreparedArticle, PreparedIndexPage
 from app.ingest.report import IngestReport
-from app.ingest.run import IngestProgress, IngestSource, ingest
-from app.ingest.sources import Reader, SourceError, SourceFile, UploadedFile
+from app.ingest.run import IngestProgress, IngestSource, ingest, ingest_into, open_source
+from app.ingest.sources import Markdown, Source, SourceError, SourceFile, UploadedFile
 from app.ingest.store import ArticleStore, StoreOutcome
 
 __all__ = [
@@ -17,12 +17,15 @@ __all__ = [
     "IngestProgress",
     "IngestReport",
     "IngestSource",
+    "Markdown",
     "PreparedArticle",
     "PreparedIndexPage",
-    "Reader",
+    "Source",
     "SourceError",
     "SourceFile",
     "StoreOutcome",
     "UploadedFile",
     "ingest",
+    "ingest_into",
+    "open_source",
 ]

@@ -1,45 +1,55 @@
-"""One ingest run: read a source, parse in worker processes, write batch by batch.
+"""The one ingest loop: read sources, skip unchanged files, parse, write in batches, count.
 
-The run owns its transactions: each batch of articles is one unit of work, so a failure
-rolls back only that batch, which is then written again one article at a time to find the
-article the database refused. Files whose bytes are unchanged (same SHA-256 as stored)
-are never parsed, so a second run over the same input reads and hashes, and writes nothing.
+Every way articles come in (``corpus ingest`` over a folder or an archive, an upload, a
+PUT) is this loop over ``Source``s. Files whose bytes are unchanged (same SHA-256 as
+stored) are never parsed, so a second run over the same input reads and hashes, and writes
+nothing. The loop never opens a transaction: its owner does (``app.ingest.transactions``).
+``ingest`` commits batch by batch; ``ingest_into`` writes into the caller's one transaction.
 """
 
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
 
 from app.config import Settings, get_settings
-from app.db import unit_of_work
-from app.identity import article_id
+from app.ingest.archives import Archive
 from app.ingest.prepare import (
     FailedFile,
     Prepared,
     PreparedArticle,
-    PreparedIndexPage,
     prepare_chunk,
     source_hash,
 )
 from app.ingest.report import IngestReport
-from app.ingest.sources import Reader, SourceError, SourceFile, UploadedFile
-from app.ingest.store import ArticleStore, StoreOutcome
-from app.models import Article
+from app.ingest.sources import (
+    ArticleFile,
+    Folder,
+    Source,
+    SourceError,
+    SourceFile,
+    UploadedFile,
+    is_archive_name,
+)
+from app.ingest.store import StoreOutcome
+from app.ingest.transactions import (
+    Batch,
+    OneTransaction,
+    TransactionPerBatch,
+    Transactions,
+)
 from app.search import SearchBackend, backend_for
 
-IngestSource = Path | str | UploadedFile
-Batch = list[PreparedArticle | PreparedIndexPage]
+IngestSource = Path | str | UploadedFile | Source
 
 # Files per task sent to a worker, and bytes: small enough to keep both workers busy.
 _CHUNK_FILES = 32
@@ -113,86 +123,112 @@ def _start_method() -> BaseContext:
 
 
 class _Run:
-    """The state of one run: what is stored, what was seen, what waits to be written."""
+    """The state of one run: what was seen, what is being parsed, what waits to be written."""
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Engine | Connection,
+        owner: Transactions,
         settings: Settings,
         *,
         reparse: bool,
         workers: int,
         batch_size: int,
-        progress: Callable[[IngestProgress], None] | None,
+        progress: Callable[[IngestProgress], None] | None = None,
+        input_name: str = "input",
     ) -> None:
-        self.engine = engine
+        self.owner = owner
         self.settings = settings
         self.reparse = reparse
         self.batch_size = batch_size
         self.progress = progress
+        self.input_name = input_name
         self.report = IngestReport()
         self.parsing = _Parsing(workers, search=backend_for(engine))
-        self.ahead = max(1, workers) * _AHEAD_PER_WORKER
-        with unit_of_work(engine) as session:
-            self.store = ArticleStore(session)
-            rows = session.execute(select(Article.path, Article.source_hash))  # type: ignore[call-overload]
-            self.known: dict[str, str] = {path: digest for path, digest in rows}
+        # Parsed in this process, a chunk is ready at once: nothing to wait for.
+        self.ahead = workers * _AHEAD_PER_WORKER
+        # In one transaction, a write's failures decide whether the next one is worth doing.
+        self.writes_ahead = 0 if owner.whole else _WRITES_AHEAD
         self.seen: set[str] = set()
         self.chunk: list[tuple[str, bytes, str]] = []
         self.chunk_bytes = 0
         self.inflight: deque[tuple[Future[list[Prepared]], list[str]]] = deque()
         self.batch: Batch = []
         self.batch_bytes = 0
-        self.writer = ThreadPoolExecutor(1, thread_name_prefix="ingest-writer")
         self.writes: deque[Future[list[StoreOutcome]]] = deque()
+
+    def run(self, sources: Iterable[IngestSource]) -> IngestReport:
+        """Reads every source to the end and writes what changed."""
+        try:
+            self.parsing.start()
+            for where in sources:
+                self.read(where)
+            self.finish()
+        finally:
+            self.close()
+        return self.report
 
     # -- reading -------------------------------------------------------------------------
 
-    def read(self, source: IngestSource) -> None:
-        reader = Reader(_as_source(source), self.settings)
-        name = source.name if isinstance(source, UploadedFile) else str(source)
+    def read(self, where: IngestSource) -> None:
         try:
-            for file in reader:
+            source = open_source(where, self.settings)
+        except SourceError as exc:
+            self._unreadable(_name_of(where), str(exc))
+            return
+        try:
+            for file in source:
                 self.take(file)
                 if self.progress is not None and self.report.files % 64 == 0:
+                    state = source.state
                     self.progress(
-                        IngestProgress(
-                            self.report.files, reader.state.bytes_done, reader.state.bytes_total
-                        )
+                        IngestProgress(self.report.files, state.bytes_done, state.bytes_total)
                     )
         except SourceError as exc:
-            self.report.fail(name, str(exc))
-            self.report.complete = False
-        limit = reader.limit_problem()
+            self._unreadable(source.name, str(exc))
+        limit = source.limit_problem()
         if limit is not None:
-            self.report.fail(name, limit)
-            self.report.complete = False
-        self.report.skipped += reader.state.skipped
+            self._unreadable(source.name, limit)
+        self.report.skipped += source.state.skipped
+
+    def _unreadable(self, name: str, reason: str) -> None:
+        self.report.fail(name, reason)
+        self.report.complete = False
 
     def take(self, file: SourceFile) -> None:
         self.report.files += 1
-        if file.path in self.seen:
-            self.report.fail(file.path, "the same path appears twice in the input")
-            return
+        problem = file.problem
+        if problem is None and file.path in self.seen:
+            problem = f"the same path appears twice in the {self.input_name}"
         self.seen.add(file.path)
-        if file.data is None:
-            self.report.fail(file.path, file.problem or "unreadable")
+        if problem is not None or file.data is None:
+            if self.ahead == 0:
+                # Parsed in this process, the files before it cost nothing to finish first,
+                # and the failures stay in the order of the files (a 422 lists them so).
+                self.submit()
+            self.report.fail(file.path, problem or "unreadable")
             return
-        digest = source_hash(file.data)
-        if not self.reparse and self.known.get(file.path) == digest:
-            self.report.unchanged += 1
-            return
-        self.chunk.append((file.path, file.data, digest))
+        self.chunk.append((file.path, file.data, source_hash(file.data)))
         self.chunk_bytes += len(file.data)
         if len(self.chunk) >= _CHUNK_FILES or self.chunk_bytes >= _CHUNK_BYTES:
             self.submit()
 
     def submit(self) -> None:
-        if self.chunk:
-            self.inflight.append((self.parsing.submit(self.chunk), [p for p, _, _ in self.chunk]))
-            self.chunk, self.chunk_bytes = [], 0
+        chunk = self._changed(self.chunk)
+        self.chunk, self.chunk_bytes = [], 0
+        if chunk:
+            self.inflight.append((self.parsing.submit(chunk), [p for p, _, _ in chunk]))
         while len(self.inflight) > self.ahead:
             self.collect()
+
+    def _changed(self, chunk: list[tuple[str, bytes, str]]) -> list[tuple[str, bytes, str]]:
+        """The files whose bytes are not the stored ones (all of them with ``reparse``)."""
+        if self.reparse or not chunk:
+            return chunk
+        stored = self.owner.stored_hashes([path for path, _, _ in chunk])
+        changed = [item for item in chunk if stored.get(item[0]) != item[2]]
+        self.report.unchanged += len(chunk) - len(changed)
+        return changed
 
     def collect(self) -> None:
         future, paths = self.inflight.popleft()
@@ -218,61 +254,23 @@ class _Run:
         while self.inflight:
             self.collect()
         self.write()
-        self.drain_writes()
+        while self.writes:
+            self._count(self.writes.popleft().result())
         self.parsing.close()
 
     def close(self) -> None:
         self.parsing.close()
-        self.writer.shutdown(wait=True, cancel_futures=True)
+        self.owner.close()
 
     # -- writing -------------------------------------------------------------------------
-    # Batches are written by one writer thread, so reading and parsing go on while the
-    # database works (sqlite3 and psycopg release the GIL while they wait). Only that thread
-    # touches the store; its outcomes are counted here, in the reading thread.
 
     def write(self) -> None:
         batch, self.batch, self.batch_bytes = self.batch, [], 0
-        if batch:
-            self.writes.append(self.writer.submit(self._write, batch))
-        while len(self.writes) > _WRITES_AHEAD:
+        # One transaction with a failure in it will be rolled back: writing more is waste.
+        if batch and not (self.owner.whole and self.report.failed):
+            self.writes.append(self.owner.write(batch))
+        while len(self.writes) > self.writes_ahead:
             self._count(self.writes.popleft().result())
-
-    def drain_writes(self) -> None:
-        while self.writes:
-            self._count(self.writes.popleft().result())
-
-    def _write(self, batch: Batch) -> list[StoreOutcome]:
-        try:
-            with unit_of_work(self.engine) as session:
-                outcome = self.store.write(session, batch)
-        except (SQLAlchemyError, ValueError) as exc:
-            if _fatal(exc):
-                raise
-            return self._write_one_by_one(batch)
-        self.store.committed()
-        return [outcome]
-
-    def _write_one_by_one(self, batch: Batch) -> list[StoreOutcome]:
-        """After a refused batch: each item alone, so one bad article costs only itself."""
-        self._reload()
-        outcomes = []
-        for item in batch:
-            try:
-                with unit_of_work(self.engine) as session:
-                    outcomes.append(self.store.write(session, [item]))
-            except (SQLAlchemyError, ValueError) as exc:
-                if _fatal(exc):
-                    raise
-                self._reload()
-                refused = FailedFile(item.path, f"the database refused it: {_short(exc)}")
-                outcomes.append(StoreOutcome(failed=[refused]))
-                continue
-            self.store.committed()
-        return outcomes
-
-    def _reload(self) -> None:
-        with unit_of_work(self.engine) as session:
-            self.store.reload(session)
 
     def _count(self, outcomes: list[StoreOutcome]) -> None:
         for outcome in outcomes:
@@ -283,27 +281,29 @@ class _Run:
             self.report.failed += outcome.failed
             self.report.index_pages += outcome.index_pages
 
-    def prune(self) -> None:
-        """Deletes the articles whose files were not in the input (after all writes)."""
-        gone = sorted(article_id(p) for p in self.known if p not in self.seen)
-        for start in range(0, len(gone), self.batch_size):
-            with unit_of_work(self.engine) as session:
-                deleted = self.store.delete(session, gone[start : start + self.batch_size])
-            self.report.deleted += deleted
+
+def open_source(where: IngestSource, settings: Settings) -> Source:
+    """The source a path or an uploaded file is: a folder, an archive, or one article file."""
+    if isinstance(where, Source):
+        return where
+    if isinstance(where, UploadedFile):
+        if is_archive_name(where.name):
+            return Archive(where, settings)
+        return ArticleFile(where, settings)
+    path = Path(where)
+    if path.is_symlink() and not path.exists():
+        raise SourceError(f"{path}: broken symbolic link")
+    if path.is_dir():
+        return Folder(path, settings)
+    if path.is_file():
+        return (
+            Archive(path, settings) if is_archive_name(path.name) else ArticleFile(path, settings)
+        )
+    raise SourceError(f"{path}: no such file or folder")
 
 
-def _fatal(exc: BaseException) -> bool:
-    """Errors of the connection or the database itself stop the run; others are the data's."""
-    return isinstance(exc, OperationalError | InterfaceError)
-
-
-def _short(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-    return (text[0] if text else type(exc).__name__)[:300]
-
-
-def _as_source(source: IngestSource) -> Path | UploadedFile:
-    return source if isinstance(source, UploadedFile) else Path(source)
+def _name_of(where: IngestSource) -> str:
+    return where.name if isinstance(where, UploadedFile | Source) else str(where)
 
 
 def ingest(
@@ -317,32 +317,58 @@ def ingest(
     batch_size: int = 500,
     progress: Callable[[IngestProgress], None] | None = None,
 ) -> IngestReport:
-    """Ingests a folder, file, archive or uploaded file(s); owns its transactions.
+    """Ingests a folder, file, archive or uploaded file(s); one transaction per batch.
 
-    ``prune`` deletes stored articles whose files are not in the input (only when the whole
-    input was read); ``reparse`` parses unchanged files too (after a parser upgrade);
-    ``workers`` > 0 parses in that many processes.
+    A refused batch is written again article by article, so a bad article costs only
+    itself. ``prune`` deletes stored articles whose files are not in the input (only when
+    the whole input was read); ``reparse`` parses unchanged files too (after a parser
+    upgrade); ``workers`` > 0 parses in that many processes.
     """
     started = time.perf_counter()
     sources: list[IngestSource] = (
         list(source) if isinstance(source, list | tuple) else [source]  # type: ignore[list-item]
     )
+    owner = TransactionPerBatch(engine)
     run = _Run(
         engine,
+        owner,
         settings or get_settings(),
         reparse=reparse,
         workers=workers,
         batch_size=batch_size,
         progress=progress,
     )
-    try:
-        run.parsing.start()
-        for one in sources:
-            run.read(one)
-        run.finish()
-        if prune and run.report.complete:
-            run.prune()
-    finally:
-        run.close()
-    run.report.seconds = time.perf_counter() - started
-    return run.report
+    report = run.run(sources)
+    if prune and report.complete:
+        report.deleted += owner.prune(run.seen, batch_size)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def ingest_into(
+    session: Session,
+    sources: Iterable[IngestSource],
+    *,
+    settings: Settings,
+    reparse: bool = False,
+    batch_size: int = 500,
+    input_name: str = "input",
+) -> IngestReport:
+    """Ingests into the caller's one transaction, to be rolled back if any file failed.
+
+    Once a file failed nothing more is written, but the rest is still read and parsed, so
+    ``failed`` lists every bad file. ``sources`` is read lazily, one after the other.
+    """
+    started = time.perf_counter()
+    run = _Run(
+        session.get_bind(),
+        OneTransaction(session),
+        settings,
+        reparse=reparse,
+        workers=0,
+        batch_size=batch_size,
+        input_name=input_name,
+    )
+    report = run.run(sources)
+    report.seconds = time.perf_counter() - started
+    return report

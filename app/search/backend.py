@@ -94,7 +94,7 @@ SQLITE_SEARCH = SqliteSearch()
 POSTGRES_SEARCH = PostgresSearch()
 
 
-def backend_for(engine_or_session: Engine | Session) -> SearchBackend:
+def backend_for(engine_or_session: Engine | Connection | Session) -> SearchBackend:
     """The search backend of this engine's or session's database."""
     if dialect_name(engine_or_session) == "postgresql":
         return POSTGRES_SEARCH

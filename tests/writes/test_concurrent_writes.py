@@ -8,10 +8,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from app import article_writes
 from app.db import unit_of_work
 from app.ingest.prepare import PreparedArticle, prepare, source_hash
 from app.ingest.store import ArticleStore, StoreOutcome
+from app.writes import retry
 from writes.articles import article_bytes, gnews_path, tar_archive
 
 
@@ -95,7 +95,7 @@ def test_a_write_that_keeps_failing_is_a_conflict_and_stores_nothing(
 
     before = snapshot()
     monkeypatch.setattr(ArticleStore, "write", always_conflicting)
-    monkeypatch.setattr(article_writes.time, "sleep", lambda _s: None)
+    monkeypatch.setattr(retry.time, "sleep", lambda _s: None)
     r = client.post(
         "/articles", headers=auth, files={"file": (gnews_path(404), article_bytes(404))}
     )
