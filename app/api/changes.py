@@ -1,11 +1,11 @@
 """The change feed for mirrors: ``/changes``, ``/changes/digest`` and ``/export``."""
 
 import asyncio
-import json
 import time
 from collections.abc import Iterator
 from typing import Any, Literal
 
+import orjson
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
@@ -81,7 +81,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 def _json(body: dict[str, Any]) -> Response:
     return Response(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        orjson.dumps(body),  # the articles in it are orjson Fragments of their stored bytes
         media_type="application/json",
         headers=NO_STORE,
     )

@@ -2,12 +2,12 @@
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from app.articles.stored import with_members
 from app.db import snapshot_session
 from app.feed.digest import archive_digest
 from app.feed.reads import documents_of
@@ -25,10 +25,6 @@ def article_ids_after(session: Session, after: str | None, limit: int) -> list[s
     return list(session.execute(query).scalars())
 
 
-def _line(body: dict[str, Any]) -> str:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
 def export_lines(engine: Engine, *, include_text: bool = False) -> Iterator[str]:
     """NDJSON lines of every live article in id order, then the trailer, from one snapshot.
 
@@ -38,10 +34,8 @@ def export_lines(engine: Engine, *, include_text: bool = False) -> Iterator[str]
         after: str | None = None
         while ids := article_ids_after(session, after, EXPORT_CHUNK):
             for doc in documents_of(session, ids, include_text=include_text).values():
-                if include_text:
-                    yield _line({**doc.article, "searched_text": doc.searched_text})
-                else:
-                    yield _line(doc.article)
+                members = {"searched_text": doc.searched_text} if include_text else {}
+                yield with_members(doc.article, members).decode() + "\n"
             after = ids[-1]
         d = archive_digest(session)
         yield json.dumps({"last_seq": d.last_seq, "digest": d.digest, "count": d.count}) + "\n"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
@@ -19,7 +20,7 @@ from app.db import snapshot_session
 from app.errors import Gone
 from app.feed.writes import OP_UPSERT
 from app.models import Change, FeedState
-from app.queries.articles import load_articles
+from app.queries.articles import documents
 from app.search.indexer import searched_file_texts
 
 
@@ -46,7 +47,7 @@ class ChangesPage:
 class FeedDocument:
     """An article as the feed sends it: its public JSON and, when asked, its searched text."""
 
-    article: dict[str, Any]
+    article: bytes  # the stored document, as every read serves it
     searched_text: str | None
 
 
@@ -97,10 +98,8 @@ def documents_of(
     an article indexed by its title and body text only).
     """
     texts = searched_file_texts(session, ids) if include_text else {}
-    return {
-        a.id: FeedDocument(a.model_dump(mode="json"), texts.get(a.id))
-        for a in load_articles(session, ids)
-    }
+    stored = documents(session, ids)
+    return {i: FeedDocument(stored[i], texts.get(i)) for i in ids if i in stored}
 
 
 def _iso(value: datetime) -> str:
@@ -111,6 +110,8 @@ def changes_body(
     engine: Engine, *, since: int, limit: int, include_docs: bool, include_text: bool = False
 ) -> dict[str, Any] | None:
     """One snapshot read of the feed as the ``/changes`` JSON body; ``None`` if nothing is new.
+
+    Articles are ``orjson.Fragment``s of their stored bytes: encode the body with orjson.
 
     ``include_docs`` puts each upserted article in its change; with ``include_text`` too,
     its ``searched_text`` beside it.
@@ -134,7 +135,7 @@ def changes_body(
         }
         doc = docs.get(e.article_id)
         if doc is not None:
-            entry["article"] = doc.article
+            entry["article"] = orjson.Fragment(doc.article)  # written as stored, not re-encoded
             if include_text:
                 entry["searched_text"] = doc.searched_text
         results.append(entry)
