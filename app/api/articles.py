@@ -9,11 +9,8 @@ from app.api.listing import (
     NO_NUL,
     PAGE_HEADERS,
     ArticleFilterDep,
+    ArticlePagingDep,
     ArticlesPage,
-    CursorQuery,
-    FieldsQuery,
-    LimitQuery,
-    SortQuery,
     articles_page,
 )
 from app.api.problems import problem_responses
@@ -54,10 +51,7 @@ def list_articles(
     session: SessionDep,
     settings: SettingsDep,
     article_filter: ArticleFilterDep,
-    limit: LimitQuery = 20,
-    cursor: CursorQuery = None,
-    sort: SortQuery = "-published_at",
-    fields: FieldsQuery = None,
+    paging: ArticlePagingDep,
 ) -> Response:
     """Articles matching every given filter, a page at a time (keyset cursor in `next` and `Link`).
 
@@ -65,14 +59,7 @@ def list_articles(
     matching article once, even while new articles arrive.
     """
     return articles_page(
-        request,
-        session,
-        settings,
-        article_filter=article_filter,
-        limit=limit,
-        cursor=cursor,
-        sort=sort,
-        fields=fields,
+        request, session, settings, article_filter=article_filter, paging=paging
     )
 
 

@@ -4,6 +4,7 @@
 (``ArticleFilterDep``), page with the same cursors and answer the same page shape.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -182,24 +183,44 @@ PAGE_HEADERS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class ArticlePaging:
+    """How a list of articles is paged: size, position, order and the fields kept."""
+
+    limit: int
+    cursor: str | None
+    sort: str
+    fields: list[str] | None
+
+
+def article_paging(
+    limit: LimitQuery = 20,
+    cursor: CursorQuery = None,
+    sort: SortQuery = "-published_at",
+    fields: FieldsQuery = None,
+) -> ArticlePaging:
+    """The paging parameters of an article list request."""
+    return ArticlePaging(limit=limit, cursor=cursor, sort=sort, fields=fields)
+
+
+ArticlePagingDep = Annotated[ArticlePaging, Depends(article_paging)]
+
+
 def articles_page(
     request: Request,
     session: Session,
     settings: Settings,
     *,
     article_filter: ArticleFilter,
-    limit: int,
-    cursor: str | None,
-    sort: str,
-    fields: list[str] | None,
+    paging: ArticlePaging,
 ) -> Response:
     """One page of the articles matching ``article_filter`` (/articles and a tag's list)."""
-    wanted = parse_fields(fields)
-    keyset = article_keyset(sort)
-    scope = scope_of("articles", sort, article_filter.fingerprint())
-    after = page_after(cursor, scope=scope, settings=settings, keyset=keyset)
+    wanted = parse_fields(paging.fields)
+    keyset = article_keyset(paging.sort)
+    scope = scope_of("articles", paging.sort, article_filter.fingerprint())
+    after = page_after(paging.cursor, scope=scope, settings=settings, keyset=keyset)
     page = article_queries.list_articles(
-        session, article_filter=article_filter, keyset=keyset, after=after, limit=limit
+        session, article_filter=article_filter, keyset=keyset, after=after, limit=paging.limit
     )
     items = page.items if wanted is None else [trimmed(i, wanted) for i in page.items]
     return page_response(request, items, page.next_key, scope=scope, settings=settings)

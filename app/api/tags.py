@@ -13,11 +13,10 @@ from app.api.listing import (
     NO_NUL,
     PAGE_HEADERS,
     ArticleFilterDep,
+    ArticlePagingDep,
     ArticlesPage,
     CursorQuery,
-    FieldsQuery,
     LimitQuery,
-    SortQuery,
     articles_page,
 )
 from app.api.pages import page_after, page_response
@@ -135,10 +134,7 @@ def list_tag_articles(
     settings: SettingsDep,
     name: TagName,
     article_filter: ArticleFilterDep,
-    limit: LimitQuery = 20,
-    cursor: CursorQuery = None,
-    sort: SortQuery = "-published_at",
-    fields: FieldsQuery = None,
+    paging: ArticlePagingDep,
 ) -> Response:
     """Articles carrying the tag `name` (meta or entity); filters and pages as in `/articles`."""
     if not queries.tag_exists(session, name=name):
@@ -148,8 +144,5 @@ def list_tag_articles(
         session,
         settings,
         article_filter=replace(article_filter, tags=(*article_filter.tags, name)),
-        limit=limit,
-        cursor=cursor,
-        sort=sort,
-        fields=fields,
+        paging=paging,
     )
