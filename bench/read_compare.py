@@ -166,7 +166,7 @@ def make_side(label: str, where: str, workdir: Path, own_venv: bool, added: list
     ).stdout.strip()
     if not Path(found).resolve().is_relative_to(tree / "app"):
         raise SystemExit(f"{label}: `import app` found {found}, not the code in {tree}")
-    return side
+    return Side(label, tree, python, key, f"{described}, imports {Path(found).parent}")
 
 
 def database(side: Side, corpus: Path, workdir: Path) -> tuple[str, str]:
