@@ -13,7 +13,12 @@ GET /articles/{id} over ~200 ids, the sides alternating A B A B for --rounds rou
 gives the median req/s, the ratio new/old, p50/p99 and each round's figures. Bar: ratio >= 5.
 `--profile new|old` then samples that side's server with py-spy under each workload and prints
 where the time goes. A benchmark, not a test: on a shared machine only the ratios of one run
-mean much.
+mean much, and short runs swing (same code on both sides: 0.96x to 1.67x at -d2s..5s under
+load), so give the figure that counts --duration 10 --rounds 3 or more.
+
+Needs wrk (as root: apt-get update -qq && apt-get install -y wrk) and, for --profile, py-spy
+(.venv/bin/pip install py-spy). The work folder keeps the databases (the dev archive: ~1.9 GB
+a side) and the venv of a side whose dependencies differ from this tree's.
 """
 
 import argparse
