@@ -9,16 +9,11 @@ filters page by page, checking each stored article comes exactly once.
 """
 
 import argparse
-import os
-import socket
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
+from served import served
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
@@ -33,36 +28,6 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     rank = max(0, min(len(ordered) - 1, round(q / 100 * len(ordered) + 0.5) - 1))
     return ordered[rank]
-
-
-@contextmanager
-def served(database_url: str) -> Iterator[str]:
-    """`corpus serve` on a free loopback port for the duration of the block; its base URL."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    corpus = Path(sys.executable).parent / "corpus"
-    env = {**os.environ, "DATABASE_URL": database_url, "CORPUS_LOG_LEVEL": "WARNING"}
-    process = subprocess.Popen(
-        [str(corpus), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-            if process.poll() is not None:
-                raise SystemExit("corpus serve exited before answering")
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def timed(client: httpx.Client, urls: list[str]) -> list[float]:
@@ -153,7 +118,10 @@ def main() -> None:
     )
 
     ok = True
-    with served(args.database_url) as base, httpx.Client(base_url=base, timeout=30) as client:
+    with (
+        served(args.database_url) as server,
+        httpx.Client(base_url=server.base, timeout=30) as client,
+    ):
         timed(client, ["/articles?limit=20"] * 20)  # warm the process and the page cache
         first_page = timed(client, ["/articles?limit=20"] * args.requests)
         print(
