@@ -1,7 +1,7 @@
 """The writes SQL cannot say once (app/db.py) do the same on both databases."""
 
 import pytest
-from app.ingest.document import TABLES
+from app.articles.mapping import TABLES
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
