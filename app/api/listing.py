@@ -65,7 +65,7 @@ FieldsQuery = Annotated[
 ]
 
 
-def article_filter(
+async def article_filter(
     tag: Annotated[
         list[Name],
         Query(
@@ -109,7 +109,7 @@ def article_filter(
         ),
     ] = False,
 ) -> ArticleFilter:
-    """The article filter of a list request."""
+    """The article filter of a list request (``async``: pure, so no worker thread)."""
     try:
         return ArticleFilter(
             tags=tuple(tag),
@@ -193,7 +193,7 @@ class ArticlePaging:
     fields: list[str] | None
 
 
-def article_paging(
+async def article_paging(
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
     sort: SortQuery = "-published_at",
