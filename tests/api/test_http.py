@@ -121,6 +121,18 @@ def test_cors_for_get_from_any_origin(client: TestClient, archive: Archive) -> N
     assert "GET" in pre.headers["access-control-allow-methods"]
 
 
+def test_a_response_without_origin_still_varies_on_origin(
+    client: TestClient, archive: Archive
+) -> None:
+    # A cache must not serve a copy made for no Origin to a cross-origin reader, or back.
+    plain = client.get("/articles/gnews-0003", headers={"Accept-Encoding": "gzip"})
+    assert "access-control-allow-origin" not in plain.headers
+    vary = {v.strip() for v in plain.headers["vary"].split(",")}
+    assert {"Origin", "Accept-Encoding"} <= vary
+    crossed = client.get("/articles/gnews-0003", headers={"Origin": "https://reader.example"})
+    assert crossed.headers["access-control-allow-origin"] == "*"
+
+
 def test_request_id_is_echoed_or_made(client: TestClient) -> None:
     given = client.get("/healthz", headers={"X-Request-ID": "abc-123"})
     assert given.headers["x-request-id"] == "abc-123"
