@@ -1,11 +1,11 @@
 """The writes SQL cannot say once (app/db.py) do the same on both databases."""
 
 import pytest
-from app.articles.mapping import TABLES
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from app.articles.mapping import TABLES
 from app.db import copy_rows, insert_ignoring_conflicts, unit_of_work
 from app.models import utcnow
 
