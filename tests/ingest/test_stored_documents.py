@@ -39,6 +39,15 @@ def _every_document_is_its_rows(engine: Engine) -> int:
     return len(ids)
 
 
+def _ingest_the_sample(
+    engine: Engine, settings: Settings, sample_dir: Path
+) -> tuple[list[str], dict[str, bytes]]:
+    ingest(engine, sample_dir, settings=settings, workers=0)
+    with Session(engine) as session:
+        ids = list(session.scalars(select(Article.id)))
+        return ids, documents(session, ids)
+
+
 def test_stored_documents_equal_the_documents_their_rows_make(
     engine: Engine, settings: Settings, sample_dir: Path
 ) -> None:
@@ -51,10 +60,7 @@ def test_rebuilding_the_documents_gives_the_same_bytes(
     engine: Engine, settings: Settings, sample_dir: Path
 ) -> None:
     # What migration 0007 does for a database written before documents were stored.
-    ingest(engine, sample_dir, settings=settings, workers=0)
-    with Session(engine) as session:
-        ids = list(session.scalars(select(Article.id)))
-        before = documents(session, ids)
+    ids, before = _ingest_the_sample(engine, settings, sample_dir)
     with unit_of_work(engine) as session:
         session.execute(delete(DOCUMENT))
     with unit_of_work(engine) as session:
@@ -66,10 +72,7 @@ def test_rebuilding_the_documents_gives_the_same_bytes(
 def test_migration_0007_fills_the_documents_of_an_older_database(
     engine: Engine, settings: Settings, sample_dir: Path
 ) -> None:
-    ingest(engine, sample_dir, settings=settings, workers=0)
-    with Session(engine) as session:
-        ids = list(session.scalars(select(Article.id)))
-        before = documents(session, ids)
+    ids, before = _ingest_the_sample(engine, settings, sample_dir)
     url = engine.url.render_as_string(hide_password=False)
     engine.dispose()
     command.downgrade(alembic_config(url), "0006")  # the schema before stored documents
