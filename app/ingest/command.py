@@ -1,4 +1,4 @@
-"""``corpus ingest PATH [--prune] [--report FILE]``: the command line of the ingest."""
+"""``corpus ingest PATH [--history [--ref REF]] [--prune] [--report FILE]``: the command line."""
 
 import os
 from pathlib import Path
@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 
 from app.config import get_settings
 from app.db import make_engine
+from app.ingest.git_history import GitHistory
 from app.ingest.report import IngestReport
 from app.ingest.run import IngestProgress, ingest
 from app.ingest.sources import is_archive_name
@@ -37,20 +38,32 @@ def ingest_command(
     workers: int = typer.Option(
         _default_workers(), help="Parse processes (0: parse in this process)."
     ),
+    history: bool = typer.Option(
+        False,
+        "--history",
+        help="PATH is a git repository (working tree, bare or .bundle): ingest every article "
+        "its ref ever held, each at its newest version, with the commit times it was seen.",
+    ),
+    ref: str | None = typer.Option(
+        None, "--ref", help="With --history: the branch, tag or commit to read (default HEAD)."
+    ),
 ) -> None:
     """Ingest a folder or an archive of articles: incremental, idempotent, bad files reported."""
     if not path.exists():
         raise typer.BadParameter(f"{path} does not exist", param_hint="PATH")
+    if ref is not None and not history:
+        raise typer.BadParameter("--ref needs --history", param_hint="--ref")
     settings = get_settings()
+    source: Path | GitHistory = GitHistory(path, settings, ref=ref) if history else path
     upgrade_to_head(settings.database_url)
     engine = make_engine(settings.database_url)
     console = Console(stderr=True)
     try:
         if console.is_terminal:
-            result = _with_progress_bar(console, engine, path, prune, reparse, workers)
+            result = _with_progress_bar(console, engine, source, prune, reparse, workers)
         else:
             result = ingest(
-                engine, path, prune=prune, reparse=reparse, settings=settings, workers=workers
+                engine, source, prune=prune, reparse=reparse, settings=settings, workers=workers
             )
     finally:
         engine.dispose()
@@ -69,9 +82,15 @@ def ingest_command(
 
 
 def _with_progress_bar(
-    console: Console, engine: Engine, path: Path, prune: bool, reparse: bool, workers: int
+    console: Console,
+    engine: Engine,
+    path: Path | GitHistory,
+    prune: bool,
+    reparse: bool,
+    workers: int,
 ) -> IngestReport:
-    unit = "bytes" if path.is_file() and is_archive_name(path.name) else "files"
+    archive = isinstance(path, Path) and path.is_file() and is_archive_name(path.name)
+    unit = "bytes" if archive else "files"
     columns = [
         TextColumn("[bold]ingest[/]"),
         BarColumn(),
