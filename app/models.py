@@ -330,3 +330,17 @@ class MirrorState(SQLModel, table=True):
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class HistoryState(SQLModel, table=True):
+    """The last commit of a repository's ref that a history ingest read to the end."""
+
+    __tablename__ = "history_state"
+
+    # The repository as given to the ingest (its absolute path) and the ref as named.
+    repository: str = Field(sa_column=Column(String(500), primary_key=True))
+    ref: str = Field(sa_column=Column(String(200), primary_key=True))
+    commit: str = Field(sa_column=Column(String(64), nullable=False))
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )

@@ -3,10 +3,11 @@
 ``ingest(engine, source, ...)`` is the whole run, one transaction per batch.
 ``ingest_into(session, sources, ...)`` is the same loop inside the caller's one transaction
 (the upload endpoint: all or nothing). A new kind of input is one ``Source`` subclass;
-``GitHistory`` reads a repository's whole history.
+``GitHistory`` reads a repository's whole history; ``ingest_history`` only what is new.
 """
 
-from app.ingest.git_history import GitHistory
+from app.ingest.git_history import GitHistory, HistoryRewritten
+from app.ingest.history_runs import ingest_history
 from app.ingest.prepare import FailedFile, PreparedArticle, PreparedIndexPage
 from app.ingest.report import IngestReport
 from app.ingest.run import IngestProgress, IngestSource, ingest, ingest_into, open_source
@@ -17,6 +18,7 @@ __all__ = [
     "ArticleStore",
     "FailedFile",
     "GitHistory",
+    "HistoryRewritten",
     "IngestProgress",
     "IngestReport",
     "IngestSource",
@@ -30,6 +32,7 @@ __all__ = [
     "StoreOutcome",
     "UploadedFile",
     "ingest",
+    "ingest_history",
     "ingest_into",
     "open_source",
 ]

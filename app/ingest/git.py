@@ -118,6 +118,15 @@ class Repository:
             if proc.wait() != 0:
                 raise SourceError(f"git log: {error.decode(errors='replace').strip()}")
 
+    def is_ancestor(self, older: str, tip: str) -> bool:
+        """True when commit ``older`` is in the history of ``tip`` (or is ``tip``)."""
+        done = subprocess.run(
+            ["git", f"--git-dir={self.git_dir}", "merge-base", "--is-ancestor", older, tip],
+            capture_output=True,
+            check=False,
+        )
+        return done.returncode == 0
+
     def paths_at(self, tip: str) -> set[str]:
         """Every file path in the tree of commit ``tip``."""
         out = _git(self.git_dir, "ls-tree", "-r", "-z", "--name-only", tip)

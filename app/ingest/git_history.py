@@ -27,7 +27,18 @@ from app.ingest.slots import (
     other_site_link,
     own_path,
 )
-from app.ingest.sources import Seen, Source, SourceFile, is_article_name, too_large
+from app.ingest.sources import (
+    Seen,
+    Source,
+    SourceError,
+    SourceFile,
+    is_article_name,
+    too_large,
+)
+
+
+class HistoryRewritten(SourceError):
+    """The commit a previous run read to is no longer in the ref's history."""
 
 
 @dataclass(slots=True)
@@ -43,6 +54,8 @@ class _Shown:
     last: datetime
     present: bool = True
     versions: int = 1
+    # Changed by a commit after the one a previous run read to (``since``).
+    touched: bool = False
 
     @classmethod
     def new(cls, change: Change, commit: Commit) -> "_Shown":
@@ -59,13 +72,23 @@ class _Shown:
 class GitHistory(Source):
     """The history of one ref (default ``HEAD``) of a working tree, bare repository or bundle."""
 
-    def __init__(self, location: Path, settings: Settings, *, ref: str | None = None) -> None:
+    def __init__(
+        self,
+        location: Path,
+        settings: Settings,
+        *,
+        ref: str | None = None,
+        since: str | None = None,
+    ) -> None:
         super().__init__(str(location))
         self.location = location
         self.settings = settings
         self.ref = ref
+        # A commit a previous run read to: only what changed after it is read again.
+        self.since = since
         self.tip: str | None = None
         self.commits = 0
+        self.commits_after = 0  # the commits after ``since`` (all of them without it)
         self.versions = 0
         self.paths: dict[str, _Shown] = {}
         self.slot_versions: dict[str, _Shown] = {}
@@ -73,14 +96,27 @@ class GitHistory(Source):
     def __iter__(self) -> Iterator[SourceFile]:
         with Repository(self.location) as repo:
             self.tip = repo.resolve(self.ref)
+            if self.since is not None and not repo.is_ancestor(self.since, self.tip):
+                raise HistoryRewritten(
+                    f"{self.location}: the history was rewritten: commit {self.since[:12]}, "
+                    f"read last time, is no longer in {self.ref or 'HEAD'}'s history "
+                    "(read it all again with --full)"
+                )
             self._replay(repo)
             groups, failed = self._slot_articles(repo)
-            self.state.bytes_total = len(self.paths) + len(groups) + len(failed)
+            changed = {i for i, v in groups.items() if any(self._wanted(x) for x in v)}
+            # Files a changed slot article may be one article with (``slots`` module).
+            merging = {f"content/gnews/{gnews_id}.md" for _, gnews_id in changed}
+            paths = [p for p in sorted(self.paths) if self._wanted(self.paths[p]) or p in merging]
+            self.state.bytes_total = len(paths) + len(changed) + len(failed)
             yield from failed
-            for path in sorted(self.paths):
+            for path in paths:
                 yield self._file(repo, path, groups)
-            for identity in sorted(groups):
+            for identity in sorted(changed & groups.keys()):
                 yield self._slot_file(repo, own_path(identity), groups[identity])
+
+    def _wanted(self, shown: _Shown) -> bool:
+        return self.since is None or shown.touched
 
     # -- the replay ----------------------------------------------------------------------
 
@@ -88,14 +124,18 @@ class GitHistory(Source):
         held: dict[str, str] = {}  # slot path -> blob it holds now
         holders: dict[str, int] = {}  # slot blob -> slots holding it now
         before: datetime | None = None
+        after = self.since is None
         for commit in repo.log(self.tip or "HEAD"):
             self.commits += 1
-            left = self._apply(commit, before, held, holders)
+            self.commits_after += after
+            left = self._apply(commit, before, held, holders, after)
             for blob in left:
                 if holders.get(blob, 0) == 0 and before is not None:
                     version = self.slot_versions[blob]
                     version.present, version.last = False, before
+                    version.touched |= after
             before = commit.committed_at
+            after = after or commit.sha == self.since
         self.versions += len(self.slot_versions)
 
     def _apply(
@@ -104,6 +144,7 @@ class GitHistory(Source):
         before: datetime | None,
         held: dict[str, str],
         holders: dict[str, int],
+        after: bool,
     ) -> list[str]:
         """Applies one commit's changes; returns the slot blobs that some slot let go."""
         left: list[str] = []
@@ -119,18 +160,23 @@ class GitHistory(Source):
                     holders[change.blob] = holders.get(change.blob, 0) + 1
                     version = self.slot_versions.get(change.blob)
                     if version is None:
-                        self.slot_versions[change.blob] = _Shown.new(change, commit)
-                    else:  # the same version, moved on to another slot
+                        version = self.slot_versions[change.blob] = _Shown.new(change, commit)
+                        version.touched = after
+                    elif not version.present:  # let go, and shown again
                         version.present = True
+                        version.touched |= after
                 continue
             if not is_article_name(change.path):
                 continue
             shown = self.paths.get(change.path)
+            if shown is not None:
+                shown.touched |= after
             if change.blob is None:
                 if shown is not None and shown.present:
                     shown.present, shown.last = False, before or at
             elif shown is None:
                 self.paths[change.path] = _Shown.new(change, commit)
+                self.paths[change.path].touched = after
                 self.versions += 1
             elif shown.blob != change.blob or not shown.present:
                 if shown.blob != change.blob:
@@ -152,9 +198,10 @@ class GitHistory(Source):
         for version in self.slot_versions.values():
             data = repo.blob(version.blob, limit)
             identity = identity_of(data) if data is not None else None
-            if identity is None:
+            if identity is None and self._wanted(version):
                 where = f"{version.path}@{version.commit[:12]}"
                 failed.append(SourceFile(where, problem=_nameless(data, limit)))
+            if identity is None:
                 continue
             groups.setdefault(identity, []).append(version)
         return groups, failed

@@ -52,7 +52,7 @@ def test_history_from_the_command_line(env_database: str, tmp_path: Path) -> Non
 
 def test_ref_without_history_is_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["ingest", str(tmp_path), "--ref", "main"])
-    assert result.exit_code == 2 and "--ref needs --history" in result.output
+    assert result.exit_code == 2 and "--ref and --full need --history" in result.output
 
 
 def test_the_history_times_are_in_the_content_hash(
