@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -87,7 +88,8 @@ class Article(SQLModel, table=True):
     title: str | None = Field(default=None, sa_column=Column(Text))
     summary: str | None = Field(default=None, sa_column=Column(Text))
     published_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
-    # Where published_at came from: meta, index, filename (date only) or none.
+    # Where published_at came from: meta, index, filename (date only), first_seen (the
+    # history's first commit that showed it) or none.
     published_precision: str | None = Field(default=None, sa_column=Column(String(20)))
     authors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # ``info["document"]``: where a column sits in the public document when not at its own
@@ -105,6 +107,11 @@ class Article(SQLModel, table=True):
     is_empty: bool = Field(default=False, nullable=False)
     body_markdown: str = Field(default="", sa_column=Column(Text, nullable=False))
     body_text: str = Field(default="", sa_column=Column(Text, nullable=False))
+    # Read from a repository's history (null for articles that were not): the commit times
+    # of the first and last commits that showed it, and whether the ref's newest holds it.
+    first_seen_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    last_seen_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    in_head: bool | None = Field(default=None, sa_column=Column(Boolean, nullable=True))
     # Hash of what the API serves for this article: the basis of ETags and mirror digests.
     content_hash: str = Field(sa_column=Column(String(64), nullable=False))
     # Hash of the raw file bytes: an unchanged file costs one comparison.
@@ -320,6 +327,20 @@ class MirrorState(SQLModel, table=True):
     origin: str = Field(sa_column=Column(String(500), primary_key=True))
     last_seq: int = Field(default=0, sa_column=Column(BigInteger, nullable=False))
     digest: str | None = Field(default=None, sa_column=Column(String(64)))
+    updated_at: datetime = Field(
+        default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
+    )
+
+
+class HistoryState(SQLModel, table=True):
+    """The last commit of a repository's ref that a history ingest read to the end."""
+
+    __tablename__ = "history_state"
+
+    # The repository as given to the ingest (its absolute path) and the ref as named.
+    repository: str = Field(sa_column=Column(String(500), primary_key=True))
+    ref: str = Field(sa_column=Column(String(200), primary_key=True))
+    commit: str = Field(sa_column=Column(String(64), nullable=False))
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )

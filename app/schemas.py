@@ -28,6 +28,9 @@ SUMMARY_EXAMPLE: dict[str, object] = {
         "url": "https://gnews.org/articles/2362915",
         "external_id": "2362915",
     },
+    "first_seen_at": "2024-03-04T09:12:40Z",
+    "last_seen_at": "2024-03-04T09:12:40Z",
+    "in_head": True,
     "content_hash": "9f2c" + "0" * 60,
     "updated_at": "2026-11-26T12:00:00Z",
 }
@@ -98,6 +101,25 @@ class ArticleSummary(BaseModel):
         description="Meta and entity tags.", examples=[[{"name": "TikTok", "kind": "entity"}]]
     )
     source: SourcePublic = Field(description="Where it was reposted from.")
+    first_seen_at: datetime | None = Field(
+        # A default: a mirror may follow an origin older than these fields.
+        default=None,
+        description="Committer time (UTC) of the first commit of the archive's git history "
+        "that showed it; null when not ingested from a history.",
+        examples=["2024-03-04T09:12:40Z"],
+    )
+    last_seen_at: datetime | None = Field(
+        default=None,
+        description="Committer time (UTC) of the last commit that held it when it has left "
+        "the history's ref; while it is still there, of the commit of its newest version.",
+        examples=["2024-03-04T09:12:40Z"],
+    )
+    in_head: bool | None = Field(
+        default=None,
+        description="True while the ref's newest commit still holds it; null when not "
+        "ingested from a history.",
+        examples=[True],
+    )
     content_hash: str = Field(
         description="SHA-256 of the article's content; changes whenever the content does.",
         examples=["9f2c" + "0" * 60],
@@ -180,9 +202,19 @@ class ArticlePublic(ArticleSummary):
 NOT_CONTENT = frozenset({"content_hash", "updated_at"})
 
 
+# Fields added after hashes were published: out of the hash while null, so an article not
+# read from a history keeps the hash it had (and mirrors' digests still agree), while one
+# that was has them in its hash, and a mirror receives them.
+HASHED_WHEN_SET = frozenset({"first_seen_at", "last_seen_at", "in_head"})
+
+
 def content_hash_of(document: dict[str, Any]) -> str:
     """SHA-256 over an article's content fields as canonical JSON (same on every mirror)."""
-    content = {k: v for k, v in document.items() if k not in NOT_CONTENT}
+    content = {
+        k: v
+        for k, v in document.items()
+        if k not in NOT_CONTENT and not (k in HASHED_WHEN_SET and v is None)
+    }
     canonical = json.dumps(
         content, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
     )

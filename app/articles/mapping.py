@@ -81,7 +81,7 @@ def _to_json(column: Column[Any], value: Any) -> Any:
     if isinstance(column.type, UTCDateTime):
         return json_time(value)
     if isinstance(column.type, Boolean):
-        return bool(value)
+        return None if value is None and column.nullable else bool(value)
     if isinstance(value, list):
         return list(value)
     return value
@@ -91,7 +91,7 @@ def _from_json(column: Column[Any], value: Any) -> Any:
     if isinstance(column.type, UTCDateTime) and isinstance(value, str):
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
     if isinstance(column.type, Boolean):
-        return bool(value)
+        return None if value is None and column.nullable else bool(value)
     return value
 
 

@@ -1,15 +1,16 @@
-"""``corpus ingest PATH [--prune] [--report FILE]``: the command line of the ingest."""
+"""``corpus ingest PATH [--history [--ref REF]] [--prune] [--report FILE]``: the command line."""
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy.engine import Engine
 
 from app.config import get_settings
 from app.db import make_engine
+from app.ingest.history_runs import ingest_history
 from app.ingest.report import IngestReport
 from app.ingest.run import IngestProgress, ingest
 from app.ingest.sources import is_archive_name
@@ -37,21 +38,52 @@ def ingest_command(
     workers: int = typer.Option(
         _default_workers(), help="Parse processes (0: parse in this process)."
     ),
+    history: bool = typer.Option(
+        False,
+        "--history",
+        help="PATH is a git repository (working tree, bare or .bundle): ingest every article "
+        "its ref ever held, each at its newest version, with the commit times it was seen.",
+    ),
+    ref: str | None = typer.Option(
+        None, "--ref", help="With --history: the branch, tag or commit to read (default HEAD)."
+    ),
+    full: bool = typer.Option(
+        False,
+        "--full",
+        help="With --history: read the whole history again, not only the commits after the "
+        "last run's (after the history was rewritten).",
+    ),
 ) -> None:
     """Ingest a folder or an archive of articles: incremental, idempotent, bad files reported."""
     if not path.exists():
         raise typer.BadParameter(f"{path} does not exist", param_hint="PATH")
+    if (ref is not None or full) and not history:
+        raise typer.BadParameter("--ref and --full need --history", param_hint="--ref/--full")
     settings = get_settings()
     upgrade_to_head(settings.database_url)
     engine = make_engine(settings.database_url)
     console = Console(stderr=True)
-    try:
-        if console.is_terminal:
-            result = _with_progress_bar(console, engine, path, prune, reparse, workers)
-        else:
-            result = ingest(
-                engine, path, prune=prune, reparse=reparse, settings=settings, workers=workers
+
+    def run(progress: Callable[[IngestProgress], None] | None) -> IngestReport:
+        if history:
+            done, _ = ingest_history(
+                engine, path, settings, ref=ref, full=full, workers=workers, progress=progress
             )
+            return done
+        return ingest(
+            engine,
+            path,
+            prune=prune,
+            reparse=reparse,
+            settings=settings,
+            workers=workers,
+            progress=progress,
+        )
+
+    try:
+        result = (
+            _with_progress_bar(console, path, history, run) if console.is_terminal else run(None)
+        )
     finally:
         engine.dispose()
     if report is not None:
@@ -69,9 +101,12 @@ def ingest_command(
 
 
 def _with_progress_bar(
-    console: Console, engine: Engine, path: Path, prune: bool, reparse: bool, workers: int
+    console: Console,
+    path: Path,
+    history: bool,
+    run: Callable[[Callable[[IngestProgress], None] | None], IngestReport],
 ) -> IngestReport:
-    unit = "bytes" if path.is_file() and is_archive_name(path.name) else "files"
+    unit = "bytes" if not history and path.is_file() and is_archive_name(path.name) else "files"
     columns = [
         TextColumn("[bold]ingest[/]"),
         BarColumn(),
@@ -88,12 +123,4 @@ def _with_progress_bar(
             bar.update(task, completed=p.done, total=p.total, files=p.files)
             bar.refresh()
 
-        return ingest(
-            engine,
-            path,
-            prune=prune,
-            reparse=reparse,
-            settings=get_settings(),
-            workers=workers,
-            progress=show,
-        )
+        return run(show)

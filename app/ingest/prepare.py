@@ -20,6 +20,8 @@ from app.articles.mapping import (
     tag_order,
 )
 from app.identity import article_id
+from app.ingest.slots import source_of
+from app.ingest.sources import Seen
 from app.parsing import IndexRecord, ParsedArticle, parse_article, parse_index_page
 from app.search import PreparedText, SearchBackend
 
@@ -83,11 +85,23 @@ class FailedFile:
 
 
 Prepared = PreparedArticle | PreparedIndexPage | FailedFile
+# One file sent to a parse worker: path, bytes, source hash, and when a history showed it.
+ChunkItem = tuple[str, bytes, str, Seen | None]
 
 
-def source_hash(data: bytes) -> str:
-    """SHA-256 of a file's raw bytes: an unchanged file costs this one comparison."""
-    return hashlib.sha256(data).hexdigest()
+def source_hash(data: bytes, seen: Seen | None = None) -> str:
+    """SHA-256 of a file's raw bytes: an unchanged file costs this one comparison.
+
+    A file read from a history also carries when it was seen: the same bytes seen at other
+    times (a later deletion, say) are a change too, so the times are hashed with the bytes.
+    """
+    digest = hashlib.sha256(data)
+    if seen is not None:
+        digest.update(
+            f"\0{seen.first_seen_at.isoformat()} {seen.last_seen_at.isoformat()} "
+            f"{seen.in_head}".encode()
+        )
+    return digest.hexdigest()
 
 
 def decode(data: bytes) -> tuple[str | None, str | None]:
@@ -104,7 +118,12 @@ def decode(data: bytes) -> tuple[str | None, str | None]:
 
 
 def prepare(
-    path: str, data: bytes, digest: str, *, search: SearchBackend | None = None
+    path: str,
+    data: bytes,
+    digest: str,
+    *,
+    search: SearchBackend | None = None,
+    seen: Seen | None = None,
 ) -> Prepared:
     """Parses one file; never raises (a parser exception becomes a ``FailedFile``).
 
@@ -121,18 +140,18 @@ def prepare(
         if records is not None:
             return PreparedIndexPage(path, digest, list(records))
         parsed = parse_article(path, text)
-        prepared = prepare_article(parsed, digest, len(data))
+        prepared = prepare_article(parsed, digest, len(data), seen)
         prepared.search = search.prepare(text) if search else PreparedText.from_markdown(text)
         return prepared
     except Exception as exc:  # noqa: BLE001  (any parser failure is this file's failure)
         return FailedFile(path, f"parser error: {type(exc).__name__}: {exc}"[:500])
 
 
-def prepare_chunk(
-    items: list[tuple[str, bytes, str]], search: SearchBackend | None = None
-) -> list[Prepared]:
+def prepare_chunk(items: list[ChunkItem], search: SearchBackend | None = None) -> list[Prepared]:
     """``prepare`` over several files: the unit of work sent to a worker process."""
-    return [prepare(path, data, digest, search=search) for path, data, digest in items]
+    return [
+        prepare(path, data, digest, search=search, seen=seen) for path, data, digest, seen in items
+    ]
 
 
 def lacks_of(parsed: ParsedArticle) -> list[str]:
@@ -148,17 +167,29 @@ def lacks_of(parsed: ParsedArticle) -> list[str]:
     return lacks
 
 
-def prepare_article(parsed: ParsedArticle, digest: str, size: int) -> PreparedArticle:
+def prepare_article(
+    parsed: ParsedArticle, digest: str, size: int, seen: Seen | None = None
+) -> PreparedArticle:
     """The rows of one parsed article, and its content hash.
 
     The parse becomes the public document first; its rows come from the one mapping, which
-    also cuts values to their columns' widths.
+    also cuts values to their columns' widths. ``seen``: when a history showed it.
     """
     ident = article_id(parsed.path)
     published = parsed.published_at
+    precision = parsed.published_precision
     if published is not None and published.tzinfo is None:
         published = published.replace(tzinfo=UTC)  # the parser's times are UTC
-    source = parsed.source
+    if published is None and seen is not None:
+        # No date of its own: the archive published it when it first showed it. The index
+        # may still fill in a date of its own ("published_at" stays in ``lacks``).
+        published, precision = seen.first_seen_at, "first_seen"
+    source: dict[str, Any] = asdict(parsed.source) if parsed.source else {}
+    slot_source = source_of(parsed.path)
+    if slot_source is not None and source.get("external_id") != slot_source["external_id"]:
+        # A slot's translation (posted on another GNews site) stored as the article it
+        # translates: the source is that article, as its path says.
+        source = slot_source
     # Hashtags are the post's own tags, like the backtick tag: both are ``meta`` tags.
     named = [(t, "meta") for t in (*parsed.meta_tags, *parsed.hashtags)]
     named += [(t, "entity") for t in parsed.entity_tags]
@@ -176,7 +207,7 @@ def prepare_article(parsed: ParsedArticle, digest: str, size: int) -> PreparedAr
         "published_at": published,
         "authors": [name[:_MAX_NAME] for name in parsed.authors],
         "tags": [{"name": name, "kind": kind} for name, kind in tags],
-        "source": asdict(source) if source else {},
+        "source": source,
         "bylines": [asdict(b) for b in parsed.bylines],
         "script": parsed.script,
         "is_empty": parsed.is_empty,
@@ -185,9 +216,12 @@ def prepare_article(parsed: ParsedArticle, digest: str, size: int) -> PreparedAr
         "images": images,
         "body_markdown": parsed.body_markdown,
         "body_text": parsed.body_text,
+        "first_seen_at": seen.first_seen_at if seen else None,
+        "last_seen_at": seen.last_seen_at if seen else None,
+        "in_head": seen.in_head if seen else None,
     }
     extras = {
-        "published_precision": parsed.published_precision if published else None,
+        "published_precision": precision if published else None,
         "source_hash": digest,
         "size_bytes": size,
         "lacks": lacks_of(parsed),

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from app.config import Settings, get_settings
 from app.ingest.archives import Archive
 from app.ingest.prepare import (
+    ChunkItem,
     FailedFile,
     Prepared,
     PreparedArticle,
@@ -88,7 +89,7 @@ class _Parsing:
             except BrokenProcessPool:
                 self.restart()
 
-    def submit(self, chunk: list[tuple[str, bytes, str]]) -> Future[list[Prepared]]:
+    def submit(self, chunk: list[ChunkItem]) -> Future[list[Prepared]]:
         if self.workers <= 0:
             done: Future[list[Prepared]] = Future()
             done.set_result(prepare_chunk(chunk, self.search))
@@ -150,7 +151,7 @@ class _Run:
         # In one transaction, a write's failures decide whether the next one is worth doing.
         self.writes_ahead = 0 if owner.whole else _WRITES_AHEAD
         self.seen: set[str] = set()
-        self.chunk: list[tuple[str, bytes, str]] = []
+        self.chunk: list[ChunkItem] = []
         self.chunk_bytes = 0
         self.inflight: deque[tuple[Future[list[Prepared]], list[str]]] = deque()
         self.batch: Batch = []
@@ -208,7 +209,7 @@ class _Run:
                 self.submit()
             self.report.fail(file.path, problem or "unreadable")
             return
-        self.chunk.append((file.path, file.data, source_hash(file.data)))
+        self.chunk.append((file.path, file.data, source_hash(file.data, file.seen), file.seen))
         self.chunk_bytes += len(file.data)
         if len(self.chunk) >= _CHUNK_FILES or self.chunk_bytes >= _CHUNK_BYTES:
             self.submit()
@@ -217,15 +218,15 @@ class _Run:
         chunk = self._changed(self.chunk)
         self.chunk, self.chunk_bytes = [], 0
         if chunk:
-            self.inflight.append((self.parsing.submit(chunk), [p for p, _, _ in chunk]))
+            self.inflight.append((self.parsing.submit(chunk), [item[0] for item in chunk]))
         while len(self.inflight) > self.ahead:
             self.collect()
 
-    def _changed(self, chunk: list[tuple[str, bytes, str]]) -> list[tuple[str, bytes, str]]:
+    def _changed(self, chunk: list[ChunkItem]) -> list[ChunkItem]:
         """The files whose bytes are not the stored ones (all of them with ``reparse``)."""
         if self.reparse or not chunk:
             return chunk
-        stored = self.owner.stored_hashes([path for path, _, _ in chunk])
+        stored = self.owner.stored_hashes([item[0] for item in chunk])
         changed = [item for item in chunk if stored.get(item[0]) != item[2]]
         self.report.unchanged += len(chunk) - len(changed)
         return changed

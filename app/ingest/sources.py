@@ -10,6 +10,7 @@ import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import IO, BinaryIO
 
@@ -27,12 +28,23 @@ class SourceError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
+class Seen:
+    """When a repository's history showed an article (commit times, UTC) and whether its
+    ref's newest commit still holds it: what a history source knows beyond the bytes."""
+
+    first_seen_at: datetime
+    last_seen_at: datetime
+    in_head: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SourceFile:
     """One file of a source: ``data`` when it can be ingested, else ``problem`` says why not."""
 
     path: str
     data: bytes | None = None
     problem: str | None = None
+    seen: Seen | None = None
 
 
 @dataclass(frozen=True, slots=True)

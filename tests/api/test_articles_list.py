@@ -31,6 +31,9 @@ def test_default_page_is_20_newest_first_without_stubs(
         "authors",
         "tags",
         "source",
+        "first_seen_at",
+        "last_seen_at",
+        "in_head",
         "content_hash",
         "updated_at",
     }

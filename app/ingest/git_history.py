@@ -1,0 +1,268 @@
+"""``GitHistory``: every article a repository's ref ever held, each at its newest version.
+
+The ref's history is replayed oldest commit first from ``git log --raw`` (no checkout):
+every path ever committed becomes the file of its newest blob, also when a later commit
+deleted it (an archive keeps what it published), with the commit times it was shown at
+(``Seen``). The slot files ``content/gnews/<N>/README.md`` are not articles of their own:
+each distinct version is a version of the GNews article it names (``app.ingest.slots``).
+
+Times: ``first_seen_at`` is the committer time of the first commit that showed the article;
+``last_seen_at`` that of the last commit that held it when it has left the ref, else that of
+the commit of its newest version (so commits elsewhere in the archive do not rewrite every
+article still in it: ``in_head`` says it is still there).
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from app.config import Settings
+from app.ingest.git import SYMLINK, Change, Commit, Repository
+from app.ingest.slots import (
+    Identity,
+    file_identity,
+    identity_of,
+    is_slot,
+    other_site_link,
+    own_path,
+)
+from app.ingest.sources import (
+    Seen,
+    Source,
+    SourceError,
+    SourceFile,
+    is_article_name,
+    too_large,
+)
+
+
+class HistoryRewritten(SourceError):
+    """The commit a previous run read to is no longer in the ref's history."""
+
+
+@dataclass(slots=True)
+class _Shown:
+    """One path's (or one slot version's) life along the ref."""
+
+    blob: str  # the newest blob
+    mode: str
+    commit: str  # the commit that wrote the newest blob, and one of its paths
+    path: str
+    first: datetime
+    wrote: datetime  # when the newest blob was written
+    last: datetime
+    present: bool = True
+    versions: int = 1
+    # Changed by a commit after the one a previous run read to (``since``).
+    touched: bool = False
+
+    @classmethod
+    def new(cls, change: Change, commit: Commit) -> "_Shown":
+        """A path or version first shown by this change."""
+        assert change.blob is not None
+        at = commit.committed_at
+        return cls(change.blob, change.mode, commit.sha, change.path, at, at, at)
+
+    def seen(self) -> Seen:
+        """The commit times of this life as an article knows them."""
+        return Seen(self.first, self.wrote if self.present else self.last, self.present)
+
+
+class GitHistory(Source):
+    """The history of one ref (default ``HEAD``) of a working tree, bare repository or bundle."""
+
+    def __init__(
+        self,
+        location: Path,
+        settings: Settings,
+        *,
+        ref: str | None = None,
+        since: str | None = None,
+    ) -> None:
+        super().__init__(str(location))
+        self.location = location
+        self.settings = settings
+        self.ref = ref
+        # A commit a previous run read to: only what changed after it is read again.
+        self.since = since
+        self.tip: str | None = None
+        self.commits = 0
+        self.commits_after = 0  # the commits after ``since`` (all of them without it)
+        self.versions = 0
+        self.paths: dict[str, _Shown] = {}
+        self.slot_versions: dict[str, _Shown] = {}
+
+    def __iter__(self) -> Iterator[SourceFile]:
+        with Repository(self.location) as repo:
+            self.tip = repo.resolve(self.ref)
+            if self.since is not None and not repo.is_ancestor(self.since, self.tip):
+                raise HistoryRewritten(
+                    f"{self.location}: the history was rewritten: commit {self.since[:12]}, "
+                    f"read last time, is no longer in {self.ref or 'HEAD'}'s history "
+                    "(read it all again with --full)"
+                )
+            self._replay(repo)
+            groups, failed = self._slot_articles(repo)
+            changed = {i for i, v in groups.items() if any(self._wanted(x) for x in v)}
+            # Files a changed slot article may be one article with (``slots`` module).
+            merging = {f"content/gnews/{gnews_id}.md" for _, gnews_id in changed}
+            paths = [p for p in sorted(self.paths) if self._wanted(self.paths[p]) or p in merging]
+            self.state.bytes_total = len(paths) + len(changed) + len(failed)
+            yield from failed
+            for path in paths:
+                yield self._file(repo, path, groups)
+            for identity in sorted(changed & groups.keys()):
+                yield self._slot_file(repo, own_path(identity), groups[identity])
+
+    def _wanted(self, shown: _Shown) -> bool:
+        return self.since is None or shown.touched
+
+    # -- the replay ----------------------------------------------------------------------
+
+    def _replay(self, repo: Repository) -> None:
+        held: dict[str, str] = {}  # slot path -> blob it holds now
+        holders: dict[str, int] = {}  # slot blob -> slots holding it now
+        before: datetime | None = None
+        after = self.since is None
+        for commit in repo.log(self.tip or "HEAD"):
+            self.commits += 1
+            self.commits_after += after
+            left = self._apply(commit, before, held, holders, after)
+            for blob in left:
+                if holders.get(blob, 0) == 0 and before is not None:
+                    version = self.slot_versions[blob]
+                    version.present, version.last = False, before
+                    version.touched |= after
+            before = commit.committed_at
+            after = after or commit.sha == self.since
+        self.versions += len(self.slot_versions)
+
+    def _apply(
+        self,
+        commit: Commit,
+        before: datetime | None,
+        held: dict[str, str],
+        holders: dict[str, int],
+        after: bool,
+    ) -> list[str]:
+        """Applies one commit's changes; returns the slot blobs that some slot let go."""
+        left: list[str] = []
+        at = commit.committed_at
+        for change in commit.changes:
+            if is_slot(change.path):
+                old = held.pop(change.path, None)
+                if old is not None:
+                    holders[old] -= 1
+                    left.append(old)
+                if change.blob is not None:
+                    held[change.path] = change.blob
+                    holders[change.blob] = holders.get(change.blob, 0) + 1
+                    version = self.slot_versions.get(change.blob)
+                    if version is None:
+                        version = self.slot_versions[change.blob] = _Shown.new(change, commit)
+                        version.touched = after
+                    elif not version.present:  # let go, and shown again
+                        version.present = True
+                        version.touched |= after
+                continue
+            if not is_article_name(change.path):
+                continue
+            shown = self.paths.get(change.path)
+            if shown is not None:
+                shown.touched |= after
+            if change.blob is None:
+                if shown is not None and shown.present:
+                    shown.present, shown.last = False, before or at
+            elif shown is None:
+                self.paths[change.path] = _Shown.new(change, commit)
+                self.paths[change.path].touched = after
+                self.versions += 1
+            elif shown.blob != change.blob or not shown.present:
+                if shown.blob != change.blob:
+                    shown.versions += 1
+                    self.versions += 1
+                shown.blob, shown.mode, shown.commit = change.blob, change.mode, commit.sha
+                shown.wrote, shown.present = at, True
+        return left
+
+    # -- the slot versions ---------------------------------------------------------------
+
+    def _slot_articles(
+        self, repo: Repository
+    ) -> tuple[dict[Identity, list[_Shown]], list[SourceFile]]:
+        """Slot versions grouped by the article they name; the versions that name none."""
+        groups: dict[Identity, list[_Shown]] = {}
+        failed: list[SourceFile] = []
+        limit = self.settings.max_file_bytes
+        for version in self.slot_versions.values():
+            data = repo.blob(version.blob, limit)
+            identity = identity_of(data) if data is not None else None
+            if identity is None and self._wanted(version):
+                where = f"{version.path}@{version.commit[:12]}"
+                failed.append(SourceFile(where, problem=_nameless(data, limit)))
+            if identity is None:
+                continue
+            groups.setdefault(identity, []).append(version)
+        return groups, failed
+
+    def _slot_file(self, repo: Repository, path: str, versions: list[_Shown]) -> SourceFile:
+        newest = max(versions, key=lambda v: (v.first, v.wrote))
+        seen = Seen(
+            min(v.first for v in versions),
+            max((v.wrote if v.present else v.last) for v in versions),
+            any(v.present for v in versions),
+        )
+        return self._read(repo, path, newest.blob, seen)
+
+    # -- the files -----------------------------------------------------------------------
+
+    def _file(
+        self, repo: Repository, path: str, groups: dict[Identity, list[_Shown]]
+    ) -> SourceFile:
+        shown = self.paths[path]
+        self.state.bytes_done += 1
+        if shown.mode == SYMLINK:
+            return SourceFile(path, problem="symbolic link")
+        if not _utf8(path):
+            return SourceFile(
+                path.encode("utf-8", "surrogateescape").decode(errors="replace"),
+                problem="path is not UTF-8",
+            )
+        data = repo.blob(shown.blob, self.settings.max_file_bytes)
+        if data is None:
+            return SourceFile(path, problem=too_large(None, self.settings.max_file_bytes))
+        identity = file_identity(path, data) if path.startswith("content/gnews/") else None
+        versions = groups.pop(identity, None) if identity is not None else None
+        if not versions:
+            return SourceFile(path, data=data, seen=shown.seen())
+        # The file and its slot versions are one article: its newest version wins.
+        file_version = _Shown(
+            shown.blob, shown.mode, shown.commit, path, shown.first, shown.wrote, shown.last,
+            shown.present,
+        )  # fmt: skip
+        return self._slot_file(repo, path, [file_version, *versions])
+
+    def _read(self, repo: Repository, path: str, blob: str, seen: Seen) -> SourceFile:
+        self.state.bytes_done += 1
+        data = repo.blob(blob, self.settings.max_file_bytes)
+        if data is None:
+            return SourceFile(path, problem=too_large(None, self.settings.max_file_bytes))
+        return SourceFile(path, data=data, seen=seen)
+
+
+def _utf8(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _nameless(data: bytes | None, limit: int) -> str:
+    if data is None:
+        return too_large(None, limit)
+    link = other_site_link(data)
+    if link:
+        return f"slot version links no article of the zh-hans or articles id spaces ({link})"
+    return "slot version names no GNews article (no GNews source link with an id)"
