@@ -2,8 +2,10 @@
 
 Every writer stores ``document_row`` beside the article's rows in the same transaction, so
 a read joins stored bytes instead of rebuilding the document (``app/queries/articles.py``).
-orjson writes the same JSON as pydantic does for these documents (strings are already in
-their JSON form), about five times faster.
+orjson writes the same bytes as pydantic's serializer for these documents (strings are
+already in their JSON form; checked on 2,000 dev-archive documents) without a model to be
+built first: 146 MB took orjson 100-150 ms, pydantic's to_json 165-340 ms plus ~110 ms of
+validation, json.dumps 350-460 ms (a noisy 2-core machine, 2026-12-02).
 """
 
 from collections.abc import Mapping, Sequence
