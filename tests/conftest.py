@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from app.config import Settings
+from app.config import Settings, get_settings
 from app.db import make_engine
 from app.main import create_app
 from app.migrate import upgrade_to_head
@@ -113,6 +113,15 @@ def engine(database_url: str) -> Iterator[Engine]:
     eng = make_engine(database_url)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def env_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The test's database in ``DATABASE_URL``, as a user's shell gives it to a command."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    get_settings.cache_clear()
+    yield database_url
+    get_settings.cache_clear()
 
 
 @pytest.fixture

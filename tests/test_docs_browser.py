@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from mirror.processes import stop
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -59,12 +60,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             pytest.fail("corpus serve did not answer /healthz in 30 s")
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from mirror.processes import START_TIMEOUT_S, free_port, wait_for
+from mirror.processes import START_TIMEOUT_S, free_port, stop, wait_for
 
 from app.migrate import head_revision
 
@@ -131,11 +131,6 @@ def test_corpus_serve_migrates_and_answers_from_root(corpus: Path, tmp_path: Pat
         # The installed scripts reach the same head as the source tree's.
         assert ready.json()["schema_revision"] == head_revision()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
     # It stopped on SIGTERM (uvicorn re-raises the signal once shut down), not on the kill.
     assert process.returncode in (0, -signal.SIGTERM), log.read_text()[-3000:]

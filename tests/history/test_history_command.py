@@ -1,10 +1,8 @@
 """``corpus ingest REPO --history [--ref REF]`` from the command line, and the hash of an
 article read from a history (its times are content: a mirror must receive them)."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -12,21 +10,12 @@ from typer.testing import CliRunner
 
 from app.articles.mapping import document_hash, load_stored
 from app.cli import cli
-from app.config import Settings, get_settings
+from app.config import Settings
 from app.ingest import GitHistory, ingest
 from app.models import Article
 from history.repo_kit import Repo, gnews
 
 NEWS = "content/gnews/1600100.md"
-
-
-@pytest.fixture
-def env_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The command reads its database from the environment, like a user's shell."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield database_url
-    get_settings.cache_clear()
 
 
 def _repo(root: Path) -> Repo:

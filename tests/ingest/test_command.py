@@ -1,24 +1,12 @@
 """``corpus ingest PATH [--prune] [--report FILE]`` from the command line."""
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.config import get_settings
 from ingest.corpus_kit import copy_examples
-
-
-@pytest.fixture
-def env_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The command reads its database from the environment, like a user's shell."""
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    get_settings.cache_clear()
-    yield database_url
-    get_settings.cache_clear()
 
 
 def test_report_file_has_one_json_line_per_failed_file(env_database: str, tmp_path: Path) -> None:

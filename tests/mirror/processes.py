@@ -73,14 +73,8 @@ class Server:
 
     def stop(self) -> None:
         """Stops the process (SIGTERM, then SIGKILL after 10 s)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        if self.process is not None:
+            stop(self.process)
 
     def get(self, path: str, **params: object) -> dict[str, object]:
         """A JSON GET on this server."""
@@ -88,6 +82,18 @@ class Server:
         response.raise_for_status()
         body: dict[str, object] = response.json()
         return body
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stops a process that may still run: SIGTERM, then SIGKILL after 10 s."""
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def start_mirror(
