@@ -75,6 +75,17 @@ def dialect_name(engine_or_session: Engine | Connection | Session) -> str:
     return engine_or_session.dialect.name
 
 
+def reads_inline(engine: Engine) -> bool:
+    """Whether a short read is cheaper run on the event loop than handed to a worker thread.
+
+    A SQLite read of a page of ids and its stored bytes comes from the page cache in well
+    under a millisecond: less than the hop to a worker thread and back, whose GIL handovers
+    were most of a request's time under load. A PostgreSQL read waits on the network, and
+    waiting on the event loop would stall every other request, so it keeps its thread.
+    """
+    return engine.dialect.name == "sqlite"
+
+
 @contextmanager
 def unit_of_work(engine: Engine) -> Iterator[Session]:
     """A session that commits when the block ends and rolls back if it raises.
@@ -143,6 +154,8 @@ def code_point_order(
     # SQLite's default BINARY collation already compares UTF-8 bytes; PostgreSQL's database
     # collation follows the locale, so ask for "C".
     return column if dialect_name(bind) == "sqlite" else column.collate("C")
+
+
 def copy_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     """Inserts many rows of plain values: COPY on PostgreSQL (an executemany there costs a
     round trip per row), executemany on SQLite; either raises SQLAlchemy's ``DBAPIError``."""

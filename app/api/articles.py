@@ -3,8 +3,9 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
+from sqlmodel import Session
 
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import EngineDep, SettingsDep, read
 from app.api.listing import (
     NO_NUL,
     PAGE_HEADERS,
@@ -46,9 +47,9 @@ PAGE_EXAMPLE = {
         **problem_responses(304, 422),
     },
 )
-def list_articles(
+async def list_articles(
     request: Request,
-    session: SessionDep,
+    engine: EngineDep,
     settings: SettingsDep,
     article_filter: ArticleFilterDep,
     paging: ArticlePagingDep,
@@ -58,8 +59,11 @@ def list_articles(
     Empty stubs are left out unless `include_empty=true`. Walking the pages returns each
     matching article once, even while new articles arrive.
     """
-    return articles_page(
-        request, session, settings, article_filter=article_filter, paging=paging
+    return await read(
+        engine,
+        lambda session: articles_page(
+            request, session, settings, article_filter=article_filter, paging=paging
+        ),
     )
 
 
@@ -95,18 +99,23 @@ ARTICLE_EXAMPLE = {
         **problem_responses(304, 404, 422),
     },
 )
-def get_article(
-    request: Request, session: SessionDep, settings: SettingsDep, id: ArticleId
+async def get_article(
+    request: Request, engine: EngineDep, settings: SettingsDep, id: ArticleId
 ) -> Response:
     """One whole article: summary fields, credit lines, sections, cited links, images and bodies.
 
     Its ETag is its content hash: send it back in `If-None-Match` to get a 304.
     """
     max_age = settings.cache_max_age_article
-    if "if-none-match" in request.headers:  # answer a revalidation without reading the body
-        etag = etag_of_hash(queries.content_hash_for(session, article_id=id))
-        cached = not_modified(request, etag=etag, max_age=max_age)
-        if cached is not None:
-            return cached
-    body, content_hash = queries.article_json(session, article_id=id)
-    return json_response(body, etag=etag_of_hash(content_hash), max_age=max_age)
+    revalidating = "if-none-match" in request.headers
+
+    def answer(session: Session) -> Response:
+        if revalidating:  # answer a revalidation without reading the body
+            etag = etag_of_hash(queries.content_hash_for(session, article_id=id))
+            cached = not_modified(request, etag=etag, max_age=max_age)
+            if cached is not None:
+                return cached
+        body, content_hash = queries.article_json(session, article_id=id)
+        return json_response(body, etag=etag_of_hash(content_hash), max_age=max_age)
+
+    return await read(engine, answer)

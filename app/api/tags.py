@@ -6,9 +6,10 @@ from typing import Annotated, Literal
 import orjson
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
+from sqlmodel import Session
 
 from app.api.articles import PAGE_EXAMPLE
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import EngineDep, SessionDep, SettingsDep, read
 from app.api.listing import (
     NO_NUL,
     PAGE_HEADERS,
@@ -128,21 +129,25 @@ def list_tags(
         **problem_responses(304, 404, 422),
     },
 )
-def list_tag_articles(
+async def list_tag_articles(
     request: Request,
-    session: SessionDep,
+    engine: EngineDep,
     settings: SettingsDep,
     name: TagName,
     article_filter: ArticleFilterDep,
     paging: ArticlePagingDep,
 ) -> Response:
     """Articles carrying the tag `name` (meta or entity); filters and pages as in `/articles`."""
-    if not queries.tag_exists(session, name=name):
-        raise NotFound(f"no tag named {name!r}")
-    return articles_page(
-        request,
-        session,
-        settings,
-        article_filter=replace(article_filter, tags=(*article_filter.tags, name)),
-        paging=paging,
-    )
+
+    def answer(session: Session) -> Response:
+        if not queries.tag_exists(session, name=name):
+            raise NotFound(f"no tag named {name!r}")
+        return articles_page(
+            request,
+            session,
+            settings,
+            article_filter=replace(article_filter, tags=(*article_filter.tags, name)),
+            paging=paging,
+        )
+
+    return await read(engine, answer)
