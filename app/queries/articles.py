@@ -9,11 +9,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, select
+from sqlalchemy import Column, bindparam, select
+from sqlalchemy.sql import Select
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Session
 
 from app.articles.mapping import ARTICLE
 from app.articles.stored import DOCUMENT
+from app.db import DriverStatement
 from app.errors import NotFound
 from app.pagination import Keyset, fetch_page
 from app.queries.filters import ArticleFilter
@@ -23,37 +26,55 @@ from app.schemas import ArticlePublic
 _CHUNK = 500
 
 
-def _stored(session: Session, column: Column[bytes], ids: Sequence[str]) -> dict[str, bytes]:
+def _by_ids(column: Column[bytes]) -> DriverStatement:
+    def build(n: int) -> Select[Any]:
+        ids: list[BindParameter[str]] = [bindparam(f"k{i}") for i in range(n)]
+        return select(DOCUMENT.c.article_id, column).where(DOCUMENT.c.article_id.in_(ids))
+
+    return DriverStatement(build)
+
+
+_SUMMARIES = _by_ids(DOCUMENT.c.summary)
+_DOCUMENTS = _by_ids(DOCUMENT.c.document)
+_ARTICLE_JSON = DriverStatement(
+    lambda _n: (
+        select(DOCUMENT.c.document, ARTICLE.c.content_hash)
+        .join(ARTICLE, ARTICLE.c.id == DOCUMENT.c.article_id)
+        .where(DOCUMENT.c.article_id == bindparam("k0"))
+    )
+)
+_CONTENT_HASH = DriverStatement(
+    lambda _n: select(ARTICLE.c.content_hash).where(ARTICLE.c.id == bindparam("k0"))
+)
+
+
+def _stored(session: Session, statement: DriverStatement, ids: Sequence[str]) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
-    connection = session.connection()
     for start in range(0, len(ids), _CHUNK):
         chunk = list(ids[start : start + _CHUNK])
-        stmt = select(DOCUMENT.c.article_id, column).where(DOCUMENT.c.article_id.in_(chunk))
-        out.update({article_id: bytes(value) for article_id, value in connection.execute(stmt)})
+        if chunk:
+            rows = statement.rows(session, chunk)
+            out.update({article_id: bytes(value) for article_id, value in rows})
     return out
 
 
 def summaries(session: Session, ids: Sequence[str]) -> dict[str, bytes]:
     """The stored ``ArticleSummary`` JSON of each of ``ids`` that exists."""
-    return _stored(session, DOCUMENT.c.summary, ids)
+    return _stored(session, _SUMMARIES, ids)
 
 
 def documents(session: Session, ids: Sequence[str]) -> dict[str, bytes]:
     """The stored ``Article`` JSON of each of ``ids`` that exists."""
-    return _stored(session, DOCUMENT.c.document, ids)
+    return _stored(session, _DOCUMENTS, ids)
 
 
 def article_json(session: Session, *, article_id: str) -> tuple[bytes, str]:
     """One article's stored JSON and content hash; ``NotFound`` when there is none."""
-    stmt = (
-        select(DOCUMENT.c.document, ARTICLE.c.content_hash)
-        .join(ARTICLE, ARTICLE.c.id == DOCUMENT.c.article_id)
-        .where(DOCUMENT.c.article_id == article_id)
-    )
-    row = session.connection().execute(stmt).first()
-    if row is None:
+    rows = _ARTICLE_JSON.rows(session, [article_id])
+    if not rows:
         raise NotFound(f"no article with id {article_id!r}")
-    return bytes(row.document), str(row.content_hash)
+    document, content_hash = rows[0]
+    return bytes(document), str(content_hash)
 
 
 def load_articles(session: Session, ids: Iterable[str]) -> list[ArticlePublic]:
@@ -70,11 +91,10 @@ def get_article(session: Session, *, article_id: str) -> ArticlePublic:
 
 def content_hash_for(session: Session, *, article_id: str) -> str:
     """The content hash of one article (for a cheap ETag check); ``NotFound`` when there is none."""
-    stmt = select(ARTICLE.c.content_hash).where(ARTICLE.c.id == article_id)
-    value = session.connection().execute(stmt).scalar()
-    if value is None:
+    rows = _CONTENT_HASH.rows(session, [article_id])
+    if not rows:
         raise NotFound(f"no article with id {article_id!r}")
-    return str(value)
+    return str(rows[0][0])
 
 
 @dataclass
