@@ -145,6 +145,36 @@ class ArticleDocument(SQLModel, table=True):
     document: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
+class ArticleRevision(SQLModel, table=True):
+    """One version of an article: every distinct content it had, newest and older.
+
+    The current version (its ``content_hash`` is the article's) stores nothing of its own:
+    it is served from ``article_document``. A version the service served and then replaced
+    keeps that document (``document``, compressed); a version it never served (an older
+    version in a repository's history) keeps its markdown (``markdown``, compressed) and
+    the ``context`` its rendering needs beyond the file (``app/ingest/revisions.py``).
+    """
+
+    __tablename__ = "article_revision"
+    __table_args__ = (
+        Index("ix_article_revision_newest", "article_id", "committed_at", "content_hash"),
+    )
+
+    article_id: str = Field(sa_column=_fk("article.id", primary_key=True))
+    # The hash of the ``Article`` document this version is served as.
+    content_hash: str = Field(sa_column=Column(String(64), primary_key=True))
+    # The commit that wrote it (null for folder ingests, uploads and PUT), and its
+    # committer time (for those, when the service stored the version).
+    commit: str | None = Field(default=None, sa_column=Column(String(64)))
+    committed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    title: str | None = Field(default=None, sa_column=Column(Text))
+    # SHA-256 of the file's bytes (null when unknown: written before revisions were kept).
+    text_hash: str | None = Field(default=None, sa_column=Column(String(64)))
+    markdown: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    document: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    context: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+
+
 class Byline(SQLModel, table=True):
     """A credit line of an article: author, editor, translator, farm... as written."""
 

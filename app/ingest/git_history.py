@@ -6,14 +6,18 @@ deleted it (an archive keeps what it published), with the commit times it was sh
 (``Seen``). The slot files ``content/gnews/<N>/README.md`` are not articles of their own:
 each distinct version is a version of the GNews article it names (``app.ingest.slots``).
 
+Every older version (an earlier blob of a path, the other versions of a slot article) comes
+with its file as ``SourceFile.earlier``, so the store keeps it as a revision; after a
+previous run, only the versions written since.
+
 Times: ``first_seen_at`` is the committer time of the first commit that showed the article;
 ``last_seen_at`` that of the last commit that held it when it has left the ref, else that of
 the commit of its newest version (so commits elsewhere in the archive do not rewrite every
 article still in it: ``in_head`` says it is still there).
 """
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -32,6 +36,8 @@ from app.ingest.sources import (
     Source,
     SourceError,
     SourceFile,
+    Version,
+    Written,
     is_article_name,
     too_large,
 )
@@ -39,6 +45,16 @@ from app.ingest.sources import (
 
 class HistoryRewritten(SourceError):
     """The commit a previous run read to is no longer in the ref's history."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Older:
+    """A blob a path held before its newest one (or a slot article's other version)."""
+
+    blob: str
+    commit: str
+    wrote: datetime
+    fresh: bool  # written after the commit a previous run read to (``since``)
 
 
 @dataclass(slots=True)
@@ -56,6 +72,9 @@ class _Shown:
     versions: int = 1
     # Changed by a commit after the one a previous run read to (``since``).
     touched: bool = False
+    # The newest blob was written after ``since``; the blobs held before it.
+    fresh: bool = False
+    older: list[_Older] = field(default_factory=list)
 
     @classmethod
     def new(cls, change: Change, commit: Commit) -> "_Shown":
@@ -67,6 +86,10 @@ class _Shown:
     def seen(self) -> Seen:
         """The commit times of this life as an article knows them."""
         return Seen(self.first, self.wrote if self.present else self.last, self.present)
+
+    def as_older(self) -> _Older:
+        """This version's newest blob as an older version of an article."""
+        return _Older(self.blob, self.commit, self.wrote, self.fresh)
 
 
 class GitHistory(Source):
@@ -111,9 +134,9 @@ class GitHistory(Source):
             self.state.bytes_total = len(paths) + len(changed) + len(failed)
             yield from failed
             for path in paths:
-                yield self._file(repo, path, groups)
+                yield from self._file(repo, path, groups)
             for identity in sorted(changed & groups.keys()):
-                yield self._slot_file(repo, own_path(identity), groups[identity])
+                yield from self._slot_file(repo, own_path(identity), groups[identity])
 
     def _wanted(self, shown: _Shown) -> bool:
         return self.since is None or shown.touched
@@ -161,7 +184,7 @@ class GitHistory(Source):
                     version = self.slot_versions.get(change.blob)
                     if version is None:
                         version = self.slot_versions[change.blob] = _Shown.new(change, commit)
-                        version.touched = after
+                        version.touched = version.fresh = after
                     elif not version.present:  # let go, and shown again
                         version.present = True
                         version.touched |= after
@@ -176,12 +199,14 @@ class GitHistory(Source):
                     shown.present, shown.last = False, before or at
             elif shown is None:
                 self.paths[change.path] = _Shown.new(change, commit)
-                self.paths[change.path].touched = after
+                self.paths[change.path].touched = self.paths[change.path].fresh = after
                 self.versions += 1
             elif shown.blob != change.blob or not shown.present:
                 if shown.blob != change.blob:
                     shown.versions += 1
                     self.versions += 1
+                    shown.older.append(shown.as_older())
+                    shown.fresh = after
                 shown.blob, shown.mode, shown.commit = change.blob, change.mode, commit.sha
                 shown.wrote, shown.present = at, True
         return left
@@ -206,49 +231,88 @@ class GitHistory(Source):
             groups.setdefault(identity, []).append(version)
         return groups, failed
 
-    def _slot_file(self, repo: Repository, path: str, versions: list[_Shown]) -> SourceFile:
+    def _slot_file(
+        self, repo: Repository, path: str, versions: list[_Shown]
+    ) -> Iterator[SourceFile]:
         newest = max(versions, key=lambda v: (v.first, v.wrote))
         seen = Seen(
             min(v.first for v in versions),
             max((v.wrote if v.present else v.last) for v in versions),
             any(v.present for v in versions),
         )
-        return self._read(repo, path, newest.blob, seen)
+        older = [old for v in versions for old in v.older]
+        older += [v.as_older() for v in versions if v is not newest]
+        yield from self._read(repo, path, newest, seen, older)
 
     # -- the files -----------------------------------------------------------------------
 
     def _file(
         self, repo: Repository, path: str, groups: dict[Identity, list[_Shown]]
-    ) -> SourceFile:
+    ) -> Iterator[SourceFile]:
         shown = self.paths[path]
         self.state.bytes_done += 1
         if shown.mode == SYMLINK:
-            return SourceFile(path, problem="symbolic link")
+            yield SourceFile(path, problem="symbolic link")
+            return
         if not _utf8(path):
-            return SourceFile(
+            yield SourceFile(
                 path.encode("utf-8", "surrogateescape").decode(errors="replace"),
                 problem="path is not UTF-8",
             )
+            return
         data = repo.blob(shown.blob, self.settings.max_file_bytes)
         if data is None:
-            return SourceFile(path, problem=too_large(None, self.settings.max_file_bytes))
+            yield SourceFile(path, problem=too_large(None, self.settings.max_file_bytes))
+            return
         identity = file_identity(path, data) if path.startswith("content/gnews/") else None
         versions = groups.pop(identity, None) if identity is not None else None
-        if not versions:
-            return SourceFile(path, data=data, seen=shown.seen())
-        # The file and its slot versions are one article: its newest version wins.
-        file_version = _Shown(
-            shown.blob, shown.mode, shown.commit, path, shown.first, shown.wrote, shown.last,
-            shown.present,
-        )  # fmt: skip
-        return self._slot_file(repo, path, [file_version, *versions])
+        if versions:
+            # The file and its slot versions are one article: its newest version wins.
+            yield from self._slot_file(repo, path, [shown, *versions])
+            return
+        seen = shown.seen()
+        earlier, failed = self._older(repo, path, shown.older, seen)
+        yield from failed
+        yield SourceFile(
+            path, data=data, seen=seen, written=Written(shown.commit, shown.wrote), earlier=earlier
+        )
 
-    def _read(self, repo: Repository, path: str, blob: str, seen: Seen) -> SourceFile:
+    def _read(
+        self, repo: Repository, path: str, newest: _Shown, seen: Seen, older: list[_Older]
+    ) -> Iterator[SourceFile]:
         self.state.bytes_done += 1
-        data = repo.blob(blob, self.settings.max_file_bytes)
+        data = repo.blob(newest.blob, self.settings.max_file_bytes)
         if data is None:
-            return SourceFile(path, problem=too_large(None, self.settings.max_file_bytes))
-        return SourceFile(path, data=data, seen=seen)
+            yield SourceFile(path, problem=too_large(None, self.settings.max_file_bytes))
+            return
+        earlier, failed = self._older(repo, path, older, seen)
+        yield from failed
+        written = Written(newest.commit, newest.wrote)
+        yield SourceFile(path, data=data, seen=seen, written=written, earlier=earlier)
+
+    def _older(
+        self, repo: Repository, path: str, older: Iterable[_Older], seen: Seen
+    ) -> tuple[tuple[Version, ...], list[SourceFile]]:
+        """The older versions not given before (all of them on a first run), oldest first.
+
+        Each is shown as the article was while it was the newest: first seen when the
+        article was, last seen at its own commit, in the ref. One too large to read is
+        reported with its commit, and left out.
+        """
+        versions: list[Version] = []
+        failed: list[SourceFile] = []
+        limit = self.settings.max_file_bytes
+        for old in sorted(older, key=lambda o: (o.wrote, o.commit)):
+            if not (self.since is None or old.fresh):
+                continue
+            data = repo.blob(old.blob, limit)
+            if data is None:
+                where = f"{path}@{old.commit[:12]}"
+                failed.append(SourceFile(where, problem=too_large(None, limit)))
+                continue
+            old_seen = Seen(seen.first_seen_at, old.wrote, True)
+            versions.append(Version(data, Written(old.commit, old.wrote), old_seen))
+        return tuple(versions), failed
 
 
 def _utf8(path: str) -> bool:

@@ -8,7 +8,7 @@ happen here, before anything is written.
 import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import UTC
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.articles.mapping import (
     ARTICLE,
@@ -19,9 +19,10 @@ from app.articles.mapping import (
     rows_of,
     tag_order,
 )
+from app.articles.revisions import compress
 from app.identity import article_id
 from app.ingest.slots import source_of
-from app.ingest.sources import Seen
+from app.ingest.sources import Seen, Version, Written
 from app.parsing import IndexRecord, ParsedArticle, parse_article, parse_index_page
 from app.search import PreparedText, SearchBackend
 
@@ -50,6 +51,14 @@ class PreparedArticle(ArticleRows):
     # the body text).
     search: PreparedText | None = None
     content_hash: str = ""
+    # What its revision records: the commit that wrote it (None: not from a history), the
+    # SHA-256 of the file's bytes, and for an older version its markdown, compressed.
+    written: Written | None = None
+    text_hash: str = ""
+    markdown: bytes | None = None
+    # The older versions a history gave with it, oldest first, and those that failed.
+    earlier: list["PreparedArticle"] = field(default_factory=list)
+    failed_versions: list["FailedFile"] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -85,8 +94,18 @@ class FailedFile:
 
 
 Prepared = PreparedArticle | PreparedIndexPage | FailedFile
-# One file sent to a parse worker: path, bytes, source hash, and when a history showed it.
-ChunkItem = tuple[str, bytes, str, Seen | None]
+
+
+class ChunkItem(NamedTuple):
+    """One file sent to a parse worker: its bytes, their source hash, and what a history
+    said of it (when it showed it, the commit that wrote it, its older versions)."""
+
+    path: str
+    data: bytes
+    digest: str
+    seen: Seen | None = None
+    written: Written | None = None
+    earlier: tuple[Version, ...] = ()
 
 
 def source_hash(data: bytes, seen: Seen | None = None) -> str:
@@ -117,6 +136,31 @@ def decode(data: bytes) -> tuple[str | None, str | None]:
     return text.removeprefix("\ufeff"), None
 
 
+def prepare_version(
+    path: str, data: bytes, digest: str, seen: Seen | None = None
+) -> tuple[Prepared, str | None]:
+    """Parses one file into an article or an index page; never raises.
+
+    Also the file's text, for the search index (None when it failed). The one way from a
+    file's bytes to an article: the ingest and the rendering of a stored revision both
+    take it.
+    """
+    if len(path) > _MAX_PATH or len(article_id(path)) > _MAX_ID:
+        return FailedFile(path, f"path longer than {_MAX_PATH} characters"), None
+    text, problem = decode(data)
+    if text is None:
+        return FailedFile(path, problem or "unreadable"), None
+    try:
+        records = parse_index_page(path, text)
+        if records is not None:
+            return PreparedIndexPage(path, digest, list(records)), text
+        prepared = prepare_article(parse_article(path, text), digest, len(data), seen)
+    except Exception as exc:  # noqa: BLE001  (any parser failure is this file's failure)
+        return FailedFile(path, f"parser error: {type(exc).__name__}: {exc}"[:500]), None
+    prepared.text_hash = hashlib.sha256(data).hexdigest()
+    return prepared, text
+
+
 def prepare(
     path: str,
     data: bytes,
@@ -124,34 +168,44 @@ def prepare(
     *,
     search: SearchBackend | None = None,
     seen: Seen | None = None,
+    written: Written | None = None,
+    earlier: tuple[Version, ...] = (),
 ) -> Prepared:
-    """Parses one file; never raises (a parser exception becomes a ``FailedFile``).
+    """Parses one file and its older versions; never raises (a parser exception becomes a
+    ``FailedFile``).
 
     ``search``: the backend the articles will be indexed by, which then makes its index
-    text here too; without it the writer's backend makes it.
+    text here too; without it the writer's backend makes it. ``seen``, ``written`` and
+    ``earlier``: what a history said of the file.
     """
-    if len(path) > _MAX_PATH or len(article_id(path)) > _MAX_ID:
-        return FailedFile(path, f"path longer than {_MAX_PATH} characters")
-    text, problem = decode(data)
-    if text is None:
-        return FailedFile(path, problem or "unreadable")
-    try:
-        records = parse_index_page(path, text)
-        if records is not None:
-            return PreparedIndexPage(path, digest, list(records))
-        parsed = parse_article(path, text)
-        prepared = prepare_article(parsed, digest, len(data), seen)
-        prepared.search = search.prepare(text) if search else PreparedText.from_markdown(text)
+    prepared, text = prepare_version(path, data, digest, seen)
+    if not isinstance(prepared, PreparedArticle) or text is None:
         return prepared
-    except Exception as exc:  # noqa: BLE001  (any parser failure is this file's failure)
+    try:
+        prepared.search = search.prepare(text) if search else PreparedText.from_markdown(text)
+    except Exception as exc:  # noqa: BLE001  (any failure is this file's failure)
         return FailedFile(path, f"parser error: {type(exc).__name__}: {exc}"[:500])
+    prepared.written = written
+    for version in earlier:
+        older, _ = prepare_version(path, version.data, "", version.seen)
+        where = f"{path}@{version.written.commit[:12]}"
+        if isinstance(older, FailedFile):
+            prepared.failed_versions.append(FailedFile(where, older.reason))
+        elif isinstance(older, PreparedArticle):  # an index page once is no article version
+            older.written, older.markdown = version.written, compress(version.data)
+            prepared.earlier.append(older)
+    return prepared
 
 
 def prepare_chunk(items: list[ChunkItem], search: SearchBackend | None = None) -> list[Prepared]:
     """``prepare`` over several files: the unit of work sent to a worker process."""
     return [
-        prepare(path, data, digest, search=search, seen=seen) for path, data, digest, seen in items
-    ]
+        prepare(
+            i.path, i.data, i.digest, search=search, seen=i.seen, written=i.written,
+            earlier=i.earlier,
+        )
+        for i in items
+    ]  # fmt: skip
 
 
 def lacks_of(parsed: ParsedArticle) -> list[str]:

@@ -209,8 +209,11 @@ class _Run:
                 self.submit()
             self.report.fail(file.path, problem or "unreadable")
             return
-        self.chunk.append((file.path, file.data, source_hash(file.data, file.seen), file.seen))
-        self.chunk_bytes += len(file.data)
+        digest = source_hash(file.data, file.seen)
+        self.chunk.append(
+            ChunkItem(file.path, file.data, digest, file.seen, file.written, file.earlier)
+        )
+        self.chunk_bytes += len(file.data) + sum(len(v.data) for v in file.earlier)
         if len(self.chunk) >= _CHUNK_FILES or self.chunk_bytes >= _CHUNK_BYTES:
             self.submit()
 
@@ -218,7 +221,7 @@ class _Run:
         chunk = self._changed(self.chunk)
         self.chunk, self.chunk_bytes = [], 0
         if chunk:
-            self.inflight.append((self.parsing.submit(chunk), [item[0] for item in chunk]))
+            self.inflight.append((self.parsing.submit(chunk), [item.path for item in chunk]))
         while len(self.inflight) > self.ahead:
             self.collect()
 
@@ -226,8 +229,8 @@ class _Run:
         """The files whose bytes are not the stored ones (all of them with ``reparse``)."""
         if self.reparse or not chunk:
             return chunk
-        stored = self.owner.stored_hashes([item[0] for item in chunk])
-        changed = [item for item in chunk if stored.get(item[0]) != item[2]]
+        stored = self.owner.stored_hashes([item.path for item in chunk])
+        changed = [item for item in chunk if stored.get(item.path) != item.digest]
         self.report.unchanged += len(chunk) - len(changed)
         return changed
 
@@ -246,7 +249,10 @@ class _Run:
             else:
                 self.batch.append(result)
                 if isinstance(result, PreparedArticle):
-                    self.batch_bytes += int(result.article["size_bytes"])
+                    self.report.failed += result.failed_versions
+                    self.batch_bytes += sum(
+                        int(a.article["size_bytes"]) for a in (result, *result.earlier)
+                    )
         if len(self.batch) >= self.batch_size or self.batch_bytes >= _BATCH_BYTES:
             self.write()
 

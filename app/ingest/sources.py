@@ -38,13 +38,37 @@ class Seen:
 
 
 @dataclass(frozen=True, slots=True)
+class Written:
+    """The commit that wrote a version of a file, and its committer time (UTC)."""
+
+    commit: str
+    committed_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """An older version of a file in a history: its bytes, its commit, and when it was shown
+    (as the article was while this version was its newest)."""
+
+    data: bytes
+    written: Written
+    seen: Seen
+
+
+@dataclass(frozen=True, slots=True)
 class SourceFile:
-    """One file of a source: ``data`` when it can be ingested, else ``problem`` says why not."""
+    """One file of a source: ``data`` when it can be ingested, else ``problem`` says why not.
+
+    A history also says which commit wrote these bytes (``written``) and gives the older
+    versions it has not given before (``earlier``): each becomes a revision of the article.
+    """
 
     path: str
     data: bytes | None = None
     problem: str | None = None
     seen: Seen | None = None
+    written: Written | None = None
+    earlier: tuple[Version, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

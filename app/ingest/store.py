@@ -3,9 +3,9 @@
 ``ArticleStore`` writes into the caller's session and never commits: the ingest run (one
 unit of work per batch) or the upload endpoint (one for the whole upload) owns the
 transaction. Per article it writes the ``article`` row, replaces its bylines, sections,
-cited links, images and tags (keeping ``tag.article_count`` in step), keeps the search
-index in step and records exactly one change. An article whose public document did not
-change gets no write and no change event.
+cited links, images and tags (keeping ``tag.article_count`` in step), keeps its revisions
+(``app.ingest.revisions``), keeps the search index in step and records exactly one change.
+An article whose public document did not change gets no write and no change event.
 """
 
 from collections.abc import Sequence
@@ -22,6 +22,7 @@ from app.feed import OP_DELETE, OP_UPSERT, record_changes
 from app.identity import article_id
 from app.ingest.fill_in import fill_in, load_entries, store_entries
 from app.ingest.prepare import FailedFile, PreparedArticle, PreparedIndexPage
+from app.ingest.revisions import keep_revisions, rekey
 from app.ingest.tables import (
     ARTICLE,
     DOCUMENT,
@@ -102,16 +103,18 @@ class ArticleStore:
         for prepared in articles:
             if fill_in(prepared.article, self.entries.get(prepared.path)):
                 prepared.rehash()
-        new, changed = self._classify(session, articles, outcome)
+        new, changed, before = self._classify(session, articles, outcome)
         for a in new:
             a.article["created_at"] = now
         for a in (*new, *changed):
             a.article["updated_at"] = now
-        remove_parts(session, [a.id for a in changed])
         copy_rows(session, ARTICLE, [a.article for a in new])
         for a in changed:
             row = {k: v for k, v in a.article.items() if k != "created_at"}
             session.execute(update(ARTICLE).where(ARTICLE.c.id == a.id).values(row))
+        # Before the old stored documents go: a replaced version keeps its own.
+        keep_revisions(session, new, changed, before, self.entries, now)
+        remove_parts(session, [a.id for a in changed])
         insert_parts(session, [*new, *changed], lambda wanted: self._tag_ids(session, wanted))
         outcome.added += [a.id for a in new]
         outcome.updated += [a.id for a in changed]
@@ -152,7 +155,8 @@ class ArticleStore:
 
     def _classify(
         self, session: Session, articles: list[PreparedArticle], outcome: StoreOutcome
-    ) -> tuple[list[PreparedArticle], list[PreparedArticle]]:
+    ) -> tuple[list[PreparedArticle], list[PreparedArticle], dict[str, str]]:
+        """New articles, changed ones, and the stored content hash of each changed one."""
         held = self._held(session, [a.id for a in articles])
         new, changed = [], []
         for a in articles:
@@ -178,7 +182,7 @@ class ArticleStore:
                             lacks=a.article["lacks"],
                         )
                     )
-        return new, changed
+        return new, changed, {a.id: held[a.id].content_hash for a in changed}
 
     @staticmethod
     def _held(session: Session, ids: Sequence[str]) -> dict[str, _Held]:
@@ -233,6 +237,7 @@ class ArticleStore:
             )
             session.execute(delete(DOCUMENT).where(DOCUMENT.c.article_id == ident))
             copy_rows(session, DOCUMENT, [document_row(article)])
+            rekey(session, ident, before, {"content_hash": after, "title": row["title"]})
             out.append((SearchDocument(ident, row["title"], row["body_text"]), after))
         return out
 

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
 from app.articles.mapping import ARTICLE, PARTS, TABLES, ArticleRows, Row
+from app.articles.revisions import REVISION
 from app.articles.stored import DOCUMENT, document_row
 from app.db import copy_rows, insert_ignoring_conflicts
 
@@ -113,7 +114,9 @@ def remove_parts(session: Session, ids: Sequence[str]) -> None:
 
 
 def delete_articles(session: Session, ids: Sequence[str]) -> None:
-    """Deletes these articles' rows and parts (search and the change feed are the caller's)."""
+    """Deletes these articles' rows, parts and revisions (search and the change feed are the
+    caller's)."""
     remove_parts(session, ids)
     for chunk in in_chunks(list(ids)):
+        session.execute(delete(REVISION).where(REVISION.c.article_id.in_(chunk)))
         session.execute(delete(ARTICLE).where(ARTICLE.c.id.in_(chunk)))
