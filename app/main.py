@@ -4,7 +4,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import articles, changes, health, search, tags, writes
+from app.api import articles, changes, health, revisions, search, tags, writes
 from app.api.problems import install_problem_handlers
 from app.config import Settings, get_settings
 from app.db import make_engine
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(changes.router)
     app.include_router(articles.router)
+    app.include_router(revisions.router)
     app.include_router(tags.router)
     app.include_router(search.router)
     app.include_router(writes.router)

@@ -198,6 +198,30 @@ class ArticlePublic(ArticleSummary):
     body_text: str = Field(description="The body as plain text.", examples=["据报道……"])
 
 
+class RevisionPublic(BaseModel):
+    """One version of an article: every distinct content it had is kept."""
+
+    commit: str | None = Field(
+        description="The git commit that wrote this version; null when it came from a "
+        "folder, an upload or a PUT.",
+        examples=["3f1c2a9e0b7d4c5a8e6f1b2c3d4e5f60718293a4"],
+    )
+    committed_at: datetime = Field(
+        description="Committer time (UTC) of that commit; for a version not from a history, "
+        "when this service stored it.",
+        examples=["2021-09-12T08:30:00Z"],
+    )
+    content_hash: str = Field(
+        description="The `content_hash` of the version as an `Article` "
+        "(`GET /articles/{id}/revisions/{content_hash}`); the newest is the article's own.",
+        examples=["9f2c" + "0" * 60],
+    )
+    title: str | None = Field(
+        description="The version's title.",
+        examples=["艾娃做客斯廷奇菲尔德播客：中共利用TikTok影响选举"],
+    )
+
+
 # Fields that are about this copy of the article, not its content: left out of the hash.
 NOT_CONTENT = frozenset({"content_hash", "updated_at"})
 

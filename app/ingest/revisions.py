@@ -32,6 +32,7 @@ from app.ingest.fill_in import ENTRY_FIELDS, fill_in
 from app.ingest.prepare import PreparedArticle, prepare_version
 from app.ingest.sources import Seen
 from app.ingest.tables import in_chunks
+from app.queries.revisions import StoredRevision
 
 _SEEN = ("first_seen_at", "last_seen_at", "in_head")
 
@@ -192,8 +193,13 @@ def _time(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def render(path: str, markdown: bytes, context: Mapping[str, Any] | None, at: datetime) -> bytes:
-    """The ``Article`` JSON of an older version stored as markdown (``updated_at``: ``at``)."""
+def render(
+    path: str, markdown: bytes, context: Mapping[str, Any] | None, at: datetime
+) -> tuple[bytes, str]:
+    """The ``Article`` JSON of an older version stored as markdown, and its content hash.
+
+    ``updated_at`` is ``at`` (the version's commit time).
+    """
     context = context or {}
     seen = None
     if context.get("first_seen_at") is not None:
@@ -208,4 +214,14 @@ def render(path: str, markdown: bytes, context: Mapping[str, Any] | None, at: da
         fill_in(prepared.article, {**entry, "published_at": _time(entry["published_at"])})
     prepared.rehash()
     prepared.article["updated_at"] = at
-    return encode(document_of(prepared))[1]
+    return encode(document_of(prepared))[1], prepared.content_hash
+
+
+def revision_json(stored: StoredRevision) -> tuple[bytes, str]:
+    """A stored revision's ``Article`` JSON and content hash, whichever form it is kept in."""
+    if stored.current is not None:
+        return stored.current, stored.content_hash
+    if stored.document is not None:
+        return decompress(stored.document), stored.content_hash
+    assert stored.markdown is not None
+    return render(stored.path, stored.markdown, stored.context, stored.committed_at)
