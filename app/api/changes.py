@@ -13,7 +13,13 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import EngineDep
 from app.api.problems import problem_responses
-from app.feed import DIGEST_ALGORITHM, changes_body, current_digest, export_lines
+from app.feed import (
+    DIGEST_ALGORITHM,
+    REVISIONS_DIGEST_ALGORITHM,
+    changes_body,
+    current_digest,
+    export_lines,
+)
 from app.schemas import ArticlePublic
 
 router = APIRouter(tags=["changes"])
@@ -27,6 +33,45 @@ SEARCHED_TEXT = (
 
 # How often a waiting long-poll looks for new changes; it holds no connection in between.
 LONGPOLL_INTERVAL_S = 0.2
+
+
+class RevisionRecord(BaseModel):
+    """One revision of an article as a mirror receives and stores it.
+
+    Exactly one of three forms: the article's current version (`markdown` and `document`
+    null: it is the change's `article`); a version that was served and then replaced
+    (`document`: the `Article` it was served as); an older version of a git history that
+    was never served (`markdown`: the file, and `context`: what its document holds beyond
+    the file, so that the mirror renders the same `Article` with the same hash).
+    """
+
+    content_hash: str = Field(
+        description="The version's content hash.", examples=["9f2c" + "0" * 60]
+    )
+    commit: str | None = Field(
+        description="The git commit that wrote it; null for folders, uploads, PUT.",
+        examples=["3f1c2a9e0b7d4c5a8e6f1b2c3d4e5f60718293a4"],
+    )
+    committed_at: str = Field(
+        description="Its commit time (or when it was stored), UTC.",
+        examples=["2021-09-12T08:30:00Z"],
+    )
+    title: str | None = Field(description="Its title.", examples=["艾娃做客斯廷奇菲尔德播客"])
+    text_hash: str | None = Field(
+        description="SHA-256 of the file it came from; null when unknown.",
+        examples=["5d1e" + "0" * 60],
+    )
+    markdown: str | None = Field(
+        description="An older version of a history: its file.", examples=[None]
+    )
+    context: dict[str, Any] | None = Field(
+        description="With `markdown`: `first_seen_at`, `last_seen_at`, `in_head` as the "
+        "history showed it, and the index `entry` that filled it in.",
+        examples=[None],
+    )
+    document: ArticlePublic | None = Field(
+        description="A replaced version: the `Article` it was served as.", examples=[None]
+    )
 
 
 class ChangePublic(BaseModel):
@@ -56,6 +101,11 @@ class ChangePublic(BaseModel):
             "With `include_docs=true&include_text=true`: " + SEARCHED_TEXT
         ),
     )
+    revisions: list[RevisionRecord] | None = Field(
+        default=None,
+        description="With `include_docs=true&include_revisions=true`: every revision of "
+        "the article, newest first (absent for a delete).",
+    )
 
 
 class ChangesPublic(BaseModel):
@@ -72,6 +122,13 @@ class DigestPublic(BaseModel):
     count: int = Field(description="How many live articles.", examples=[46000])
     digest: str = Field(
         description="Hex SHA-256; see the operation's description.", examples=["e3b0" + "0" * 60]
+    )
+    revisions: int = Field(
+        description="How many revisions the live articles have.", examples=[46800]
+    )
+    revisions_digest: str = Field(
+        description="Hex SHA-256 over every revision; see the operation's description.",
+        examples=["5a7c" + "0" * 60],
     )
 
 
@@ -102,6 +159,9 @@ async def list_changes(
     include_text: bool = Query(
         False, description="With `include_docs`: add each article's `searched_text` (mirrors)."
     ),
+    include_revisions: bool = Query(
+        False, description="With `include_docs`: add each article's `revisions` (mirrors)."
+    ),
     feed: Literal["normal", "longpoll"] = Query(
         "normal", description="`longpoll` waits for a change."
     ),
@@ -124,6 +184,7 @@ async def list_changes(
             limit=limit,
             include_docs=include_docs,
             include_text=include_text,
+            include_revisions=include_revisions,
         )
         if body is not None:
             return _json(body)
@@ -139,14 +200,21 @@ async def list_changes(
     response_model=DigestPublic,
     description=(
         "The feed's `last_seq`, the number of live articles and a digest over every live "
-        f"article's `(id, content_hash)`, all from one snapshot. Digest: {DIGEST_ALGORITHM}"
+        f"article's `(id, content_hash)`, all from one snapshot. Digest: {DIGEST_ALGORITHM} "
+        f"Revisions: {REVISIONS_DIGEST_ALGORITHM}"
     ),
 )
 async def changes_digest(engine: EngineDep, response: Response) -> DigestPublic:
     """The archive digest a mirror compares with its own."""
     response.headers.update(NO_STORE)
     d = await run_in_threadpool(current_digest, engine)
-    return DigestPublic(last_seq=d.last_seq, count=d.count, digest=d.digest)
+    return DigestPublic(
+        last_seq=d.last_seq,
+        count=d.count,
+        digest=d.digest,
+        revisions=d.revisions,
+        revisions_digest=d.revisions_digest,
+    )
 
 
 @router.get(
@@ -157,8 +225,8 @@ async def changes_digest(engine: EngineDep, response: Response) -> DigestPublic:
         200: {
             "description": (
                 "One `Article` JSON a line, in id order, then a trailer line "
-                '`{"last_seq", "digest", "count"}`, all from one snapshot. Digest: '
-                + DIGEST_ALGORITHM
+                '`{"last_seq", "digest", "count", "revisions", "revisions_digest"}`, all from '
+                "one snapshot. Digest: " + DIGEST_ALGORITHM
             ),
             "content": {
                 "application/x-ndjson": {
@@ -174,11 +242,17 @@ def export_archive(
     include_text: bool = Query(
         False, description="Add each article's `searched_text` to its line (mirrors)."
     ),
+    include_revisions: bool = Query(
+        False, description="Add each article's `revisions` to its line (mirrors)."
+    ),
 ) -> StreamingResponse:
     """Every live article, streamed from one snapshot with constant memory; for bootstrapping.
 
     With `include_text=true` each article line also holds `searched_text`, the plain text
-    search covers besides the title (null for an article indexed by its body text only).
+    search covers besides the title (null for an article indexed by its body text only);
+    with `include_revisions=true`, `revisions`, as in `/changes`.
     """
-    lines: Iterator[str] = export_lines(engine, include_text=include_text)
+    lines: Iterator[str] = export_lines(
+        engine, include_text=include_text, include_revisions=include_revisions
+    )
     return StreamingResponse(lines, media_type="application/x-ndjson", headers=NO_STORE)

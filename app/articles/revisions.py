@@ -82,6 +82,47 @@ def row_of_record(article_id: str, record: Mapping[str, Any]) -> Row:
     return row
 
 
+def current_row_of(document: Mapping[str, Any]) -> Row:
+    """The one revision of an article whose origin sends none (written before revisions were
+    kept): its current version, timed as migration 0010 times an article stored before."""
+    in_head, updated_at = document.get("in_head"), document["updated_at"]
+    committed_at = document.get("last_seen_at") if in_head else updated_at
+    return row_of_record(
+        str(document["id"]),
+        {
+            "content_hash": document["content_hash"],
+            "commit": None,
+            "committed_at": committed_at or updated_at,
+            "title": document.get("title"),
+            "text_hash": None,
+        },
+    )
+
+
+def revision_keys(session: Session, ids: Sequence[str]) -> dict[str, set[tuple[Any, ...]]]:
+    """What tells each article's revisions apart (hash, commit, time), by article id."""
+    out: dict[str, set[tuple[Any, ...]]] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = list(ids[start : start + _CHUNK])
+        rows = session.connection().execute(
+            select(
+                REVISION.c.article_id,
+                REVISION.c.content_hash,
+                REVISION.c.commit,
+                REVISION.c.committed_at,
+            ).where(REVISION.c.article_id.in_(chunk))
+        )
+        for article_id, content_hash, commit, committed_at in rows:
+            key = (content_hash, commit, json_time(committed_at))
+            out.setdefault(article_id, set()).add(key)
+    return out
+
+
+def keys_of_records(records: Sequence[Mapping[str, Any]]) -> set[tuple[Any, ...]]:
+    """``revision_keys`` of received records."""
+    return {(r.get("content_hash"), r.get("commit"), r.get("committed_at")) for r in records}
+
+
 def records_of(session: Session, ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
     """Every revision of each of ``ids`` as records, newest first (ids without any left out)."""
     out: dict[str, list[dict[str, Any]]] = {}

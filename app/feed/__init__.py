@@ -5,7 +5,13 @@ documents they carry; ``digest`` and ``export`` serve mirrors; ``retention`` dro
 tombstones. The feed's counters live behind ``app.models.FeedState``.
 """
 
-from app.feed.digest import DIGEST_ALGORITHM, ArchiveDigest, archive_digest, current_digest
+from app.feed.digest import (
+    DIGEST_ALGORITHM,
+    REVISIONS_DIGEST_ALGORITHM,
+    ArchiveDigest,
+    archive_digest,
+    current_digest,
+)
 from app.feed.export import export_lines
 from app.feed.reads import (
     ChangeEntry,
@@ -23,6 +29,7 @@ __all__ = [
     "DIGEST_ALGORITHM",
     "OP_DELETE",
     "OP_UPSERT",
+    "REVISIONS_DIGEST_ALGORITHM",
     "ArchiveDigest",
     "ChangeEntry",
     "ChangesPage",

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -25,17 +26,29 @@ def article_ids_after(session: Session, after: str | None, limit: int) -> list[s
     return list(session.execute(query).scalars())
 
 
-def export_lines(engine: Engine, *, include_text: bool = False) -> Iterator[str]:
+def export_lines(
+    engine: Engine, *, include_text: bool = False, include_revisions: bool = False
+) -> Iterator[str]:
     """NDJSON lines of every live article in id order, then the trailer, from one snapshot.
 
-    ``include_text`` adds each article's ``searched_text`` to its line.
+    ``include_text`` adds each article's ``searched_text`` to its line, ``include_revisions``
+    its ``revisions`` (records, as ``/changes`` sends them).
     """
     with snapshot_session(engine) as session:
         after: str | None = None
         while ids := article_ids_after(session, after, EXPORT_CHUNK):
-            for doc in documents_of(session, ids, include_text=include_text).values():
-                members = {"searched_text": doc.searched_text} if include_text else {}
+            docs = documents_of(
+                session, ids, include_text=include_text, include_revisions=include_revisions
+            )
+            for doc in docs.values():
+                members: dict[str, Any] = {}
+                if include_text:
+                    members["searched_text"] = doc.searched_text
+                if doc.revisions is not None:
+                    members["revisions"] = doc.revisions
                 yield with_members(doc.article, members).decode() + "\n"
             after = ids[-1]
         d = archive_digest(session)
-        yield json.dumps({"last_seq": d.last_seq, "digest": d.digest, "count": d.count}) + "\n"
+        trailer = {"last_seq": d.last_seq, "digest": d.digest, "count": d.count}
+        trailer.update(revisions=d.revisions, revisions_digest=d.revisions_digest)
+        yield json.dumps(trailer) + "\n"

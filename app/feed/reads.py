@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
+from app.articles.revisions import records_of
 from app.db import snapshot_session
 from app.errors import Gone
 from app.feed.writes import OP_UPSERT
@@ -49,6 +50,7 @@ class FeedDocument:
 
     article: bytes  # the stored document, as every read serves it
     searched_text: str | None
+    revisions: list[dict[str, Any]] | None = None  # records (``app.articles.revisions``)
 
 
 def check_since(session: Session, since: int) -> int:
@@ -90,16 +92,27 @@ def read_changes(session: Session, *, since: int, limit: int) -> ChangesPage:
 
 
 def documents_of(
-    session: Session, ids: Sequence[str], *, include_text: bool = False
+    session: Session,
+    ids: Sequence[str],
+    *,
+    include_text: bool = False,
+    include_revisions: bool = False,
 ) -> dict[str, FeedDocument]:
     """The document of each live article among ``ids``, in their order; the feed's one read.
 
     ``include_text`` adds each article's ``searched_text`` (``searched_file_texts``: null for
-    an article indexed by its title and body text only).
+    an article indexed by its title and body text only); ``include_revisions`` its revisions.
     """
     texts = searched_file_texts(session, ids) if include_text else {}
+    revisions = records_of(session, ids) if include_revisions else {}
     stored = documents(session, ids)
-    return {i: FeedDocument(stored[i], texts.get(i)) for i in ids if i in stored}
+    return {
+        i: FeedDocument(
+            stored[i], texts.get(i), revisions.get(i, []) if include_revisions else None
+        )
+        for i in ids
+        if i in stored
+    }
 
 
 def _iso(value: datetime) -> str:
@@ -107,21 +120,32 @@ def _iso(value: datetime) -> str:
 
 
 def changes_body(
-    engine: Engine, *, since: int, limit: int, include_docs: bool, include_text: bool = False
+    engine: Engine,
+    *,
+    since: int,
+    limit: int,
+    include_docs: bool,
+    include_text: bool = False,
+    include_revisions: bool = False,
 ) -> dict[str, Any] | None:
     """One snapshot read of the feed as the ``/changes`` JSON body; ``None`` if nothing is new.
 
     Articles are ``orjson.Fragment``s of their stored bytes: encode the body with orjson.
 
     ``include_docs`` puts each upserted article in its change; with ``include_text`` too,
-    its ``searched_text`` beside it.
+    its ``searched_text`` beside it, with ``include_revisions`` its revisions.
     """
     with snapshot_session(engine) as session:
         page = read_changes(session, since=since, limit=limit)
         docs: dict[str, FeedDocument] = {}
         if include_docs and page.entries:
             upserted = [e.article_id for e in page.entries if e.op == OP_UPSERT]
-            docs = documents_of(session, upserted, include_text=include_text)
+            docs = documents_of(
+                session,
+                upserted,
+                include_text=include_text,
+                include_revisions=include_revisions,
+            )
     if not page.entries and page.last_seq == since:
         return None
     results = []
@@ -138,5 +162,7 @@ def changes_body(
             entry["article"] = orjson.Fragment(doc.article)  # written as stored, not re-encoded
             if include_text:
                 entry["searched_text"] = doc.searched_text
+            if doc.revisions is not None:
+                entry["revisions"] = doc.revisions
         results.append(entry)
     return {"results": results, "last_seq": page.last_seq}

@@ -17,6 +17,13 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.articles.mapping import ArticleRows, rows_of
+from app.articles.revisions import (
+    REVISION,
+    current_row_of,
+    keys_of_records,
+    revision_keys,
+    row_of_record,
+)
 from app.db import copy_rows
 from app.feed import OP_DELETE, OP_UPSERT, record_changes
 from app.ingest.tables import (
@@ -82,16 +89,27 @@ def remove_articles(session: Session, ids: Sequence[str], *, unindex: bool = Tru
     delete_articles(session, ids)
 
 
+def revision_rows(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The local revision rows of an origin's document: its ``revisions`` as received, or
+    its current version alone from an origin that sends none."""
+    records = doc.get("revisions")
+    if records is None:
+        return [current_row_of(doc)]
+    return [row_of_record(doc["id"], record) for record in records]
+
+
 def write_articles(session: Session, docs: Sequence[dict[str, Any]]) -> None:
     """Writes whole article documents, replacing any local article with the same id."""
     if not docs:
         return
-    # index_articles replaces what search holds, so a rewrite skips the unindexing.
-    remove_articles(session, [d["id"] for d in docs], unindex=False)
     now = utcnow()
     articles = [rows_of_document(d, now) for d in docs]
+    revisions = [row for d in docs for row in revision_rows(d)]  # bad ones raise here
+    # index_articles replaces what search holds, so a rewrite skips the unindexing.
+    remove_articles(session, [d["id"] for d in docs], unindex=False)
     copy_rows(session, ARTICLE, [a.article for a in articles])
     insert_parts(session, articles, lambda wanted: _tag_ids(session, wanted))
+    copy_rows(session, REVISION, revisions)
     # An origin that sends the searched text gets the same search here; one that does not
     # (older, or the article was indexed by its body) leaves title and body text.
     index_articles(
@@ -111,10 +129,19 @@ def _tag_ids(session: Session, wanted: set[TagKey]) -> dict[TagKey, int]:
 
 
 def apply_documents(session: Session, docs: Iterable[dict[str, Any]]) -> Applied:
-    """Upserts documents whose content differs from the local copy, each with a local change."""
+    """Upserts documents whose content (or revisions, when sent) differs from the local
+    copy, each with a local change."""
     docs = list({d["id"]: d for d in docs}.values())
     held = local_hashes(session, [d["id"] for d in docs])
-    changed = [d for d in docs if held.get(d["id"]) != d["content_hash"]]
+    same = [d for d in docs if held.get(d["id"]) == d["content_hash"]]
+    with_revisions = [d["id"] for d in same if d.get("revisions") is not None]
+    kept = revision_keys(session, with_revisions)
+    unchanged = {
+        d["id"]
+        for d in same
+        if d.get("revisions") is None or kept.get(d["id"]) == keys_of_records(d["revisions"])
+    }
+    changed = [d for d in docs if d["id"] not in unchanged]
     write_articles(session, changed)
     record_changes(session, [(d["id"], OP_UPSERT, d["content_hash"]) for d in changed])
     return Applied(upserted=len(changed), unchanged=len(docs) - len(changed))

@@ -45,12 +45,14 @@ class OriginClient:
 
     def changes(self, *, since: int, limit: int, wait: float = 0.0) -> dict[str, Any]:
         """A page of changes after ``since`` with their documents; long-polls when ``wait``."""
-        # The searched text too, so that search here finds what it finds at the origin.
+        # The searched text too, so that search here finds what it finds at the origin, and
+        # the revisions, so that it serves every version the origin does.
         params: dict[str, Any] = {
             "since": since,
             "limit": limit,
             "include_docs": "true",
             "include_text": "true",
+            "include_revisions": "true",
         }
         if wait > 0:
             params.update(feed="longpoll", timeout=wait)
@@ -58,7 +60,7 @@ class OriginClient:
         return page
 
     def digest(self) -> dict[str, Any]:
-        """The origin's ``{last_seq, count, digest}``."""
+        """The origin's ``{last_seq, count, digest}`` (and its revisions' from a newer one)."""
         body: dict[str, Any] = self._get("/changes/digest", {})
         return body
 
@@ -67,7 +69,7 @@ class OriginClient:
         with self.http.stream(
             "GET",
             "/export",
-            params={"include_text": "true"},
+            params={"include_text": "true", "include_revisions": "true"},
             timeout=httpx.Timeout(60.0, read=300.0),
         ) as response:
             response.raise_for_status()

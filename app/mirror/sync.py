@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from app.db import snapshot_session, unit_of_work
-from app.feed import archive_digest
+from app.feed import ArchiveDigest, archive_digest
 from app.mirror.apply import Applied, apply_deletions, apply_documents
 from app.mirror.client import FeedGone, OriginClient
 from app.models import Article, MirrorState, utcnow
@@ -49,6 +49,8 @@ class Verdict:
     local_digest: str
     local_count: int
     last_seq: int
+    local_revisions_digest: str = ""
+    local_revisions: int = 0
 
 
 def mirror_position(engine: Engine, origin: str) -> int:
@@ -75,7 +77,11 @@ def apply_page(engine: Engine, origin: str, page: dict[str, Any]) -> Applied:
         if missing:
             raise ValueError(f"origin sent upserts without documents: {missing[:5]}")
         docs = [
-            {**r["article"], "searched_text": r.get("searched_text")}
+            {
+                **r["article"],
+                "searched_text": r.get("searched_text"),
+                "revisions": r.get("revisions"),
+            }
             for r in results
             if r["op"] == "upsert"
         ]
@@ -170,17 +176,35 @@ def verify(engine: Engine, client: OriginClient, say: Say, *, attempts: int = 5)
             continue  # the origin moved between the two reads: look again
         with snapshot_session(engine) as session:
             local = archive_digest(session)
-        matches = local.digest == origin["digest"] and local.count == origin["count"]
+        matches = _same(local, origin)
         if matches:  # the operator can read when and at which digest it was last proved
             with unit_of_work(engine) as session:
                 state = session.get(MirrorState, client.origin)
                 if state is not None:
                     state.digest, state.updated_at = local.digest, utcnow()
                     session.add(state)
-        return Verdict(matches, origin, local.digest, local.count, reached)
+        return _verdict(matches, origin, local, reached)
     with snapshot_session(engine) as session:
         local = archive_digest(session)
-    return Verdict(False, client.digest(), local.digest, local.count, reached)
+    return _verdict(False, client.digest(), local, reached)
+
+
+def _verdict(matches: bool, origin: dict[str, Any], local: ArchiveDigest, seq: int) -> Verdict:
+    return Verdict(
+        matches, origin, local.digest, local.count, seq, local.revisions_digest, local.revisions
+    )
+
+
+def _same(local: ArchiveDigest, origin: dict[str, Any]) -> bool:
+    """The local digest is the origin's (revisions too, from an origin that keeps them)."""
+    if (local.digest, local.count) != (origin["digest"], origin["count"]):
+        return False
+    if "revisions_digest" not in origin:
+        return True
+    return (local.revisions_digest, local.revisions) == (
+        origin["revisions_digest"],
+        origin["revisions"],
+    )
 
 
 def _backoff(delay: float, error: Exception, say: Say) -> float:
@@ -215,10 +239,16 @@ def run_mirror(
 
 def _verdict_line(v: Verdict) -> str:
     state = "MATCH" if v.matches else "MISMATCH"
-    return (
+    line = (
         f"digest {state} at seq {v.last_seq}: origin {v.origin['digest']} "
         f"({v.origin['count']} articles), local {v.local_digest} ({v.local_count} articles)"
     )
+    if "revisions_digest" in v.origin:
+        line += (
+            f"; revisions: origin {v.origin['revisions_digest']} ({v.origin['revisions']}), "
+            f"local {v.local_revisions_digest} ({v.local_revisions})"
+        )
+    return line
 
 
 def _follow(engine: Engine, client: OriginClient, say: Say, *, since: int) -> None:

@@ -46,7 +46,7 @@ def test_export_lines_carry_the_searched_text_only_when_asked(
     *articles, trailer = lines
     texts = {a["id"]: a["searched_text"] for a in articles}
     assert texts[plain] is None and "返回" in texts[filed]
-    assert set(trailer) == {"last_seq", "digest", "count"}
+    assert set(trailer) == {"last_seq", "digest", "count", "revisions", "revisions_digest"}
 
     plain_lines = [json.loads(x) for x in client.get("/export").text.splitlines()]
     assert [{k: v for k, v in a.items() if k != "searched_text"} for a in articles] == plain_lines[
