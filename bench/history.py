@@ -6,7 +6,10 @@
 Prints commits, files (paths and slot articles), versions (distinct blobs read), articles,
 failed, wall and CPU seconds, peak memory and the database size; then the same for a second
 run over the same repository, which reads only the commits after the first's (and the
-change events it wrote). A benchmark, not a test.
+change events it wrote); then the revisions kept (current, replaced, older versions of the
+history), the space their table and index take on disk, and that against the stored
+article text (the current files' bytes, and the article rows' body_markdown + body_text).
+A benchmark, not a test.
 """
 
 import argparse
@@ -17,7 +20,7 @@ import time
 from pathlib import Path
 
 from ingest import TreeMemory, cpu_seconds, database_bytes, feed_position, peak_rss_mib
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
 from app.config import Settings
@@ -35,6 +38,50 @@ def _run(
         report, source = ingest_history(engine, repo, settings, ref=ref, workers=workers)
     wall, used = time.perf_counter() - started, cpu_seconds() - cpu
     return source, report, wall, used, memory.peak_kib / 1024
+
+
+def revision_figures(engine: Engine) -> str:
+    """Revisions by form, their size on disk, and that against the stored article text."""
+    sqlite = engine.dialect.name == "sqlite"
+    octets = "length(CAST({} AS BLOB))" if sqlite else "octet_length({})"
+    with engine.connect() as conn:
+        forms = conn.execute(
+            text(
+                "SELECT count(*), count(markdown), count(document), "
+                f"coalesce(sum({octets.format('markdown')}), 0), "
+                f"coalesce(sum({octets.format('document')}), 0) FROM article_revision"
+            )
+        ).one()
+        files, bodies = conn.execute(
+            text(
+                "SELECT coalesce(sum(size_bytes), 0), coalesce(sum("
+                f"{octets.format('body_markdown')} + {octets.format('body_text')}), 0) "
+                "FROM article"
+            )
+        ).one()
+        if sqlite:
+            on_disk = conn.execute(
+                text(
+                    "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name IN "
+                    "(SELECT name FROM sqlite_master WHERE tbl_name = 'article_revision')"
+                )
+            ).scalar_one()
+        else:
+            on_disk = conn.execute(
+                text("SELECT pg_total_relation_size('article_revision')")
+            ).scalar_one()
+    total, markdown, document, markdown_bytes, document_bytes = forms
+    mib = 2**20
+    return (
+        f"revisions: {total} ({total - markdown - document} current, {document} replaced, "
+        f"{markdown} older versions of the history); stored texts "
+        f"{(markdown_bytes + document_bytes) / mib:.2f} MiB compressed; table + index on disk "
+        f"{int(on_disk) / mib:.2f} MiB\n"
+        f"article text: files {int(files) / mib:.1f} MiB, body_markdown + body_text "
+        f"{int(bodies) / mib:.1f} MiB; revisions on disk / files "
+        f"{int(on_disk) / max(int(files), 1):.3f}x, "
+        f"/ bodies {int(on_disk) / max(int(bodies), 1):.3f}x"
+    )
 
 
 def main() -> int:
@@ -76,6 +123,7 @@ def main() -> int:
         own, child = peak_rss_mib()
         print(f"getrusage peak RSS: main {own:.0f} MiB, largest child {child:.0f} MiB")
         print(f"database size: {database_bytes(engine, url) / 2**20:.1f} MiB")
+        print(revision_figures(engine))
         print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         engine.dispose()
     return 0
