@@ -1,5 +1,6 @@
 """The shared history sample (1,003 real commits of slot files) against its truth file:
-titles, source links, dates and one article per GNews article. Both databases."""
+titles, source links, dates, one article per GNews article and one revision per version.
+Both databases."""
 
 import html
 import json
@@ -8,13 +9,13 @@ from datetime import datetime
 
 import pytest
 from conftest import SHARED
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.config import Settings
 from app.ingest import GitHistory, ingest
-from app.models import Article
+from app.models import Article, ArticleRevision
 
 BUNDLE = SHARED / "corpus" / "ourhimalayas-txt-history-sample.git.bundle"
 TRUTH = SHARED / "corpus" / "history-sample-truth.jsonl"
@@ -44,9 +45,15 @@ def test_the_sample_serves_the_truths_articles(engine: Engine, settings: Setting
     report = ingest(engine, GitHistory(BUNDLE, settings), settings=settings, workers=2)
     with Session(engine) as session:
         served = {a.id: a for a in session.scalars(select(Article))}
+        per_article = select(ArticleRevision.article_id, func.count()).group_by(
+            ArticleRevision.article_id  # type: ignore[arg-type]
+        )
+        kept = dict(session.execute(per_article).tuples().all())
     # Served = distinct articles: no slot-number duplicates, no merged id spaces.
     assert len(served) == len(truth) == 5382
     titles = urls = dates = 0
+    versions = {f"gnews-zh-hans-{item['gnews_id']}": item["versions"] for item in truth}
+    assert kept == versions  # every distinct version of every article, once
     for item in truth:
         article = served.get(f"gnews-zh-hans-{item['gnews_id']}")
         if article is None:
