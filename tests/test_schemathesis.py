@@ -12,12 +12,14 @@ from app.schemas import EXAMPLE_ID
 READ_OPERATIONS = [
     ("GET", "/articles"),
     ("GET", "/articles/{id}"),
+    ("GET", "/articles/{id}/revisions"),
+    ("GET", "/articles/{id}/revisions/{content_hash}"),
     ("GET", "/tags"),
     ("GET", "/tags/{name}/articles"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
 ]
-WITH_QUERY_PARAMETERS = {"/articles", "/tags", "/tags/{name}/articles"}
+WITH_QUERY_PARAMETERS = {"/articles", "/tags", "/tags/{name}/articles", "/articles/{id}/revisions"}
 
 
 def _seed(client: TestClient) -> None:
