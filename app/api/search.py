@@ -32,8 +32,8 @@ SEARCH_EXAMPLE = {
             ],
         }
     ],
-    "next": None,
-    "total": 1,
+    "next": "eyJ2IjoxLCJzIjoi...In0.Qm9ndXNzaWduYXR1cmU",
+    "total": 21,
 }
 
 
