@@ -16,8 +16,16 @@ READ_OPERATIONS = [
     ("GET", "/tags/{name}/articles"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
+    ("GET", "/feeds/articles.atom"),
+    ("GET", "/feeds/articles.json"),
 ]
-WITH_QUERY_PARAMETERS = {"/articles", "/tags", "/tags/{name}/articles"}
+WITH_QUERY_PARAMETERS = {
+    "/articles",
+    "/tags",
+    "/tags/{name}/articles",
+    "/feeds/articles.atom",
+    "/feeds/articles.json",
+}
 
 
 def _seed(client: TestClient) -> None:
