@@ -107,6 +107,12 @@ def _url(request: Request, path: str, params: Sequence[tuple[str, str]]) -> str:
     return f"{request.base_url}{path}" + (f"?{query}" if query else "")
 
 
+def _list_params(kind: str, params: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The query of the JSON list a feed shows: its first page, in the feed's order."""
+    kept = [(k, v) for k, v in params if k not in ("cursor", "sort")]
+    return kept + [("sort", NEWEST_FIRST)] if kind == "search" else kept
+
+
 def _title(kind: str, article_filter: ArticleFilter, q: str | None) -> str:
     parts = [f"tag {tag}" for tag in article_filter.tags]
     if article_filter.collection:
@@ -147,7 +153,7 @@ def _feed_response(
         id=_url(request, feed_path, unpaged),
         title=title,
         self_url=_url(request, feed_path, params),
-        list_url=_url(request, kind, [(k, v) for k, v in params if k != "cursor"]),
+        list_url=_url(request, kind, _list_params(kind, params)),
         next_url=next_url,
         publisher=request.app.title,
         version=__version__,

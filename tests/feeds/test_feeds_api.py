@@ -199,6 +199,7 @@ def test_search_feeds_list_the_newest_matches(client: TestClient, index: Any) ->
         assert atom_ids == json_ids == expected
         assert atom.feed.title.startswith(f"Search: {params['q']}")
         assert _local(feed["home_page_url"]).startswith("/search?q=")
+        assert _list_ids(client, _local(feed["home_page_url"])) == expected
     all_ids, atom = _atom_ids(client, "/feeds/search.atom", {"q": "郭文貴"})
     assert all_ids == [ids[1], ids[4], ids[0], ids[3]]  # newest first; undated last
     # The body match has no index summary: its snippet says why it matched.
