@@ -4,8 +4,9 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import articles, changes, health, revisions, search, tags, writes
+from app.api import articles, changes, feeds, health, revisions, search, tags, writes
 from app.api.problems import install_problem_handlers
+from app.api.spec import LICENSE, SERVERS, install_spec
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.docs import install_docs
@@ -32,6 +33,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         generate_unique_id_function=operation_id,
+        servers=SERVERS,
+        license_info=LICENSE,
         docs_url=None,  # served from local assets by install_docs
         redoc_url=None,
     )
@@ -44,9 +47,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(revisions.router)
     app.include_router(tags.router)
     app.include_router(search.router)
+    app.include_router(feeds.router)
     app.include_router(writes.router)
     install_http(app, settings)
     install_docs(app)
+    install_spec(app)
     return app
 
 

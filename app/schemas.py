@@ -14,12 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field
 EXAMPLE_ID = "gnews-2362915"
 
 # One article summary, as the examples of every list route in the OpenAPI spec show it.
+# No null member in an example object: FastAPI's export drops them (``exclude_none``), and a
+# required nullable field left out would make the example fail its own schema.
 SUMMARY_EXAMPLE: dict[str, object] = {
     "id": EXAMPLE_ID,
     "path": "content/gnews/2362915.md",
     "collection": "gnews",
     "title": "艾娃做客斯廷奇菲尔德播客：中共利用TikTok影响选举",
-    "summary": None,
+    "summary": "艾娃在播客中谈中共如何借TikTok影响美国选举。",
     "published_at": "2024-03-04T08:37:00Z",
     "authors": ["澳洲雅典娜农场"],
     "tags": [{"name": "TikTok", "kind": "entity"}],
@@ -173,7 +175,7 @@ class ArticlePublic(ArticleSummary):
     )
     sections: list[SectionPublic] = Field(
         description="The body's parts, in order.",
-        examples=[[{"index": 0, "heading": None, "text": "……"}]],
+        examples=[[{"index": 0, "heading": "从一般主题到特定主题", "text": "……"}]],
     )
     links: list[LinkPublic] = Field(
         description="Links cited in the body, in order.",

@@ -92,3 +92,40 @@ def test_models_of_the_read_api_have_descriptions_and_examples(spec: dict[str, A
         assert model.get("description"), name
         for field, schema in model.get("properties", {}).items():
             assert "$ref" in schema or schema.get("examples"), f"{name}.{field} has no example"
+
+
+def _operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(m, p, op) for p, item in spec["paths"].items() for m, op in item.items()]
+
+
+def test_every_error_is_documented_as_the_problem_json_it_is(spec: dict[str, Any]) -> None:
+    # FastAPI's default 422 (HTTPValidationError, application/json) is what the server never
+    # sends: every error leaves through the problem handlers.
+    assert "HTTPValidationError" not in json.dumps(spec)
+    problem = {"$ref": "#/components/schemas/Problem"}
+    checked = 0
+    for method, path, op in _operations(spec):
+        for status, response in op["responses"].items():
+            if status.startswith(("4", "5")):
+                assert list(response["content"]) == ["application/problem+json"], (path, status)
+                assert response["content"]["application/problem+json"]["schema"] == problem
+                checked += 1
+        if op.get("parameters") or "requestBody" in op:
+            assert "422" in op["responses"], (method, path)
+    assert checked > 30
+    errors = spec["components"]["schemas"]["Problem"]["properties"]["errors"]
+    assert errors["anyOf"][0]["items"] == {"$ref": "#/components/schemas/ProblemItem"}
+
+
+def test_servers_license_and_public_operations(spec: dict[str, Any]) -> None:
+    assert spec["servers"][0]["url"] == "/"
+    assert spec["info"]["license"]["identifier"] == "MIT"
+    public = [(m, p) for m, p, op in _operations(spec) if op["security"] == []]
+    written = [(m, p) for m, p, op in _operations(spec) if op["security"] == [{"bearer": []}]]
+    assert len(public) + len(written) == len(_operations(spec))
+    assert ("get", "/articles") in public and ("get", "/healthz") in public
+    assert sorted(written) == [
+        ("delete", "/articles/{id}"),
+        ("post", "/articles"),
+        ("put", "/articles/{id}"),
+    ]

@@ -18,8 +18,17 @@ READ_OPERATIONS = [
     ("GET", "/tags/{name}/articles"),
     ("GET", "/healthz"),
     ("GET", "/readyz"),
+    ("GET", "/feeds/articles.atom"),
+    ("GET", "/feeds/articles.json"),
 ]
-WITH_QUERY_PARAMETERS = {"/articles", "/tags", "/tags/{name}/articles", "/articles/{id}/revisions"}
+WITH_QUERY_PARAMETERS = {
+    "/articles",
+    "/tags",
+    "/tags/{name}/articles",
+    "/articles/{id}/revisions",
+    "/feeds/articles.atom",
+    "/feeds/articles.json",
+}
 
 
 def _seed(client: TestClient) -> None:

@@ -72,7 +72,7 @@ ARTICLE_EXAMPLE = {
     "bylines": [{"role": "author", "name": "澳洲雅典娜农场", "role_as_written": "作者"}],
     "script": "simplified",
     "is_empty": False,
-    "sections": [{"index": 0, "heading": None, "text": "据报道……"}],
+    "sections": [{"index": 0, "heading": "背景", "text": "据报道……"}],
     "links": [
         {
             "url": "https://www.rbc.ru/politics/",

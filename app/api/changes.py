@@ -234,7 +234,8 @@ async def changes_digest(engine: EngineDep, response: Response) -> DigestPublic:
                     '{"last_seq": 4211, "digest": "e3b0...", "count": 1}\n'
                 }
             },
-        }
+        },
+        **problem_responses(422),
     },
 )
 def export_archive(

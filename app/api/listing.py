@@ -206,6 +206,29 @@ async def article_paging(
 ArticlePagingDep = Annotated[ArticlePaging, Depends(article_paging)]
 
 
+def summaries_page(
+    session: Session,
+    settings: Settings,
+    *,
+    article_filter: ArticleFilter,
+    sort: str,
+    cursor: str | None,
+    limit: int,
+) -> tuple[article_queries.SummaryPage, str]:
+    """The stored summaries of one page of matching articles, and the scope its cursors page in.
+
+    Every list of articles pages through here: ``/articles``, a tag's list, the Atom and JSON
+    feeds (so a list's ``next`` cursor also pages the feed of the same filter, and back).
+    """
+    keyset = article_keyset(sort)
+    scope = scope_of("articles", sort, article_filter.fingerprint())
+    after = page_after(cursor, scope=scope, settings=settings, keyset=keyset)
+    page = article_queries.list_articles(
+        session, article_filter=article_filter, keyset=keyset, after=after, limit=limit
+    )
+    return page, scope
+
+
 def articles_page(
     request: Request,
     session: Session,
@@ -216,11 +239,13 @@ def articles_page(
 ) -> Response:
     """One page of the articles matching ``article_filter`` (/articles and a tag's list)."""
     wanted = parse_fields(paging.fields)
-    keyset = article_keyset(paging.sort)
-    scope = scope_of("articles", paging.sort, article_filter.fingerprint())
-    after = page_after(paging.cursor, scope=scope, settings=settings, keyset=keyset)
-    page = article_queries.list_articles(
-        session, article_filter=article_filter, keyset=keyset, after=after, limit=paging.limit
+    page, scope = summaries_page(
+        session,
+        settings,
+        article_filter=article_filter,
+        sort=paging.sort,
+        cursor=paging.cursor,
+        limit=paging.limit,
     )
     items = page.items if wanted is None else [trimmed(i, wanted) for i in page.items]
     return page_response(request, items, page.next_key, scope=scope, settings=settings)

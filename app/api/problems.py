@@ -13,7 +13,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.errors import ProblemError
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 log = logging.getLogger("app.errors")
+
+
+class ProblemItem(BaseModel):
+    """One thing that failed validation: a parameter, a body field or an uploaded file."""
+
+    loc: list[str | int] = Field(
+        description="Where: the parameter's place and name, or `file` and the file's path.",
+        examples=[["query", "limit"]],
+    )
+    msg: str = Field(
+        description="Why, for a person to read.",
+        examples=["Input should be less than or equal to 200"],
+    )
+    type: str = Field(description="The kind of failure.", examples=["less_than_equal"])
 
 
 class Problem(BaseModel):
@@ -28,8 +43,11 @@ class Problem(BaseModel):
         description="What went wrong this time, for a person to read.",
         examples=["no article with id 'gnews-1'"],
     )
-    errors: list[dict[str, Any]] | None = Field(
-        default=None, description="For 422: each parameter that failed validation."
+    # A typed list (not free-form objects), so client generators make a model of it.
+    errors: list[ProblemItem] | None = Field(
+        default=None,
+        description="For 422: each parameter, field or file that failed validation.",
+        examples=[[{"loc": ["query", "limit"], "msg": "Input should be ...", "type": "..."}]],
     )
 
 
@@ -75,16 +93,20 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         if status == 304:
             out[status] = {"description": descriptions[304]}
             continue
+        # No ``model``: FastAPI would add the schema again under ``application/json``, a type
+        # these responses never have. ``app.api.spec`` puts ``Problem`` in the components.
         out[status] = {
             "description": descriptions.get(status, "Error"),
-            "content": {
-                PROBLEM_MEDIA_TYPE: {
-                    "schema": Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-                }
-            },
-            "model": Problem,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": dict(PROBLEM_REF)}},
         }
     return out
+
+
+def problem_schemas() -> dict[str, dict[str, Any]]:
+    """``Problem`` and the models it uses, as entries of the spec's ``components.schemas``."""
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    nested = schema.pop("$defs", {})
+    return {**nested, "Problem": schema}
 
 
 def install_problem_handlers(app: FastAPI) -> None:

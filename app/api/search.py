@@ -3,20 +3,39 @@
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlmodel import Session
 
 from app.api.deps import SessionDep, SettingsDep
 from app.api.listing import NO_NUL, ArticleFilterDep, CursorQuery, LimitQuery
 from app.api.pages import page_after, page_response
 from app.api.problems import problem_responses
+from app.config import Settings
 from app.pagination import scope_of
+from app.queries.filters import ArticleFilter
 from app.schemas import SUMMARY_EXAMPLE
 from app.search.query import parse_query
-from app.search.results import search_articles
+from app.search.results import HitsPage, search_articles
 from app.search.schemas import SearchPage
 
 router = APIRouter(tags=["search"])
 
 SearchSort = Literal["relevance", "-published_at", "published_at", "-updated_at", "updated_at"]
+
+SearchQuery = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=500,
+        pattern=NO_NUL,
+        description=(
+            'Terms separated by white space, all of which must match; "quoted phrases" '
+            "match as written. Chinese matches as a substring (from one character up), "
+            "Latin words whole and in any case; Traditional and Simplified, full- and "
+            "half-width forms are the same."
+        ),
+        examples=["郭文貴 TikTok"],
+    ),
+]
 
 SEARCH_EXAMPLE = {
     "items": [
@@ -32,9 +51,32 @@ SEARCH_EXAMPLE = {
             ],
         }
     ],
-    "next": None,
-    "total": 1,
+    "next": "eyJ2IjoxLCJzIjoi...In0.Qm9ndXNzaWduYXR1cmU",
+    "total": 21,
 }
+
+
+def hits_page(
+    session: Session,
+    settings: Settings,
+    *,
+    q: str,
+    article_filter: ArticleFilter,
+    sort: str,
+    cursor: str | None,
+    limit: int,
+) -> tuple[HitsPage, str]:
+    """One page of the hits of ``q`` under ``article_filter``, and the scope its cursors page in.
+
+    ``/search`` and the search feeds page through here.
+    """
+    terms = parse_query(q)
+    scope = scope_of("search", sort, [t.tokens for t in terms], article_filter.fingerprint())
+    after = page_after(cursor, scope=scope, settings=settings)
+    page = search_articles(
+        session, terms=terms, article_filter=article_filter, sort=sort, after=after, limit=limit
+    )
+    return page, scope
 
 
 @router.get(
@@ -51,21 +93,7 @@ def search(
     session: SessionDep,
     settings: SettingsDep,
     article_filter: ArticleFilterDep,
-    q: Annotated[
-        str,
-        Query(
-            min_length=1,
-            max_length=500,
-            pattern=NO_NUL,
-            description=(
-                'Terms separated by white space, all of which must match; "quoted phrases" '
-                "match as written. Chinese matches as a substring (from one character up), "
-                "Latin words whole and in any case; Traditional and Simplified, full- and "
-                "half-width forms are the same."
-            ),
-            examples=["郭文貴 TikTok"],
-        ),
-    ],
+    q: SearchQuery,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
     sort: Annotated[
@@ -77,11 +105,8 @@ def search(
     ] = "relevance",
 ) -> Response:
     """Articles matching every term of `q` and every filter, best first, with snippets."""
-    terms = parse_query(q)
-    scope = scope_of("search", sort, [t.tokens for t in terms], article_filter.fingerprint())
-    after = page_after(cursor, scope=scope, settings=settings)
-    page = search_articles(
-        session, terms=terms, article_filter=article_filter, sort=sort, after=after, limit=limit
+    page, scope = hits_page(
+        session, settings, q=q, article_filter=article_filter, sort=sort, cursor=cursor, limit=limit
     )
     return page_response(
         request,

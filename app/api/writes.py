@@ -208,7 +208,7 @@ async def put_article(
     summary="Delete an article",
     status_code=204,
     response_class=Response,
-    responses=_problems(401, 403, 404, 409, 412, 503),
+    responses=_problems(401, 403, 404, 409, 412, 422, 503),
 )
 def remove_article(
     id: ArticleId, token: WriteToken, engine: EngineDep, if_match: IfMatch = None

@@ -1,4 +1,4 @@
-"""Strong ETags, ``If-None-Match`` and ``Cache-Control`` for JSON responses.
+"""Strong ETags, ``If-None-Match`` and ``Cache-Control`` for JSON (and feed) responses.
 
 The ETag names the uncompressed representation; gzip (added outside) keeps it and adds
 ``Vary: Accept-Encoding``, so a cache keeps the two encodings apart.
@@ -59,5 +59,28 @@ def json_response(
     body: bytes, *, etag: str, max_age: int, headers: dict[str, str] | None = None
 ) -> Response:
     """A 200 JSON response carrying its validator and caching policy."""
+    return cached_response(
+        body, media_type=JSON_MEDIA_TYPE, etag=etag, max_age=max_age, headers=headers
+    )
+
+
+def cached_response(
+    body: bytes,
+    *,
+    media_type: str,
+    etag: str,
+    max_age: int,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """A 200 response of any media type carrying its validator and caching policy."""
     all_headers = {"ETag": etag, "Cache-Control": cache_control(max_age), **(headers or {})}
-    return Response(content=body, media_type=JSON_MEDIA_TYPE, headers=all_headers)
+    return Response(content=body, media_type=media_type, headers=all_headers)
+
+
+def body_response(request: Request, body: bytes, *, media_type: str, max_age: int) -> Response:
+    """``body`` with a strong ETag over its bytes, or a 304 when the client's copy is current."""
+    etag = strong_etag(body.decode("utf-8"))
+    cached = not_modified(request, etag=etag, max_age=max_age)
+    if cached is not None:
+        return cached
+    return cached_response(body, media_type=media_type, etag=etag, max_age=max_age)
