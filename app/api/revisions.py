@@ -38,7 +38,8 @@ REVISIONS_EXAMPLE = {
             "title": "艾娃做客斯廷奇菲尔德播客",
         },
     ],
-    "next": None,
+    # A cursor, not null: FastAPI leaves null members out of an example, and `next` is required.
+    "next": "eyJ2IjoxLCJzIjoi...In0.Qm9ndXNzaWduYXR1cmU",
 }
 
 ContentHash = Annotated[
