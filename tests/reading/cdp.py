@@ -6,6 +6,7 @@ key events), and the back button is the browser's own history navigation.
 """
 
 import base64
+import contextlib
 import itertools
 import json
 import os
@@ -59,9 +60,15 @@ class Page:
         )
         self.events: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
-        self._socket = self._connect()
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            self.send(f"{domain}.enable")
+        self._closing = contextlib.ExitStack()
+        self._closing.callback(stop, self.process)
+        try:
+            self._socket = self._closing.enter_context(self._connect())
+            for domain in ("Page", "Runtime", "Log", "Network"):
+                self.send(f"{domain}.enable")
+        except BaseException:
+            self._closing.close()
+            raise
 
     def _connect(self) -> ClientConnection:
         targets: list[dict[str, Any]] = []
@@ -80,8 +87,7 @@ class Page:
 
     def close(self) -> None:
         """Closes the connection and stops the browser."""
-        self._socket.close()
-        stop(self.process)
+        self._closing.close()
 
     def send(self, method: str, **params: Any) -> dict[str, Any]:
         """Sends one command and returns its result; events that arrive meanwhile are kept."""
@@ -121,15 +127,20 @@ class Page:
 
     def click(self, selector: str) -> None:
         """A real left click (mouse pressed and released) in the middle of the element."""
+        self.click_node(f"document.querySelector({json.dumps(selector)})", selector)
+
+    def click_node(self, expression: str, what: str) -> None:
+        """A real left click in the middle of the element a JavaScript expression finds."""
         x, y = self.wait(
             f"""(() => {{
-              const node = document.querySelector({json.dumps(selector)});
+              const node = {expression};
               if (!node) return null;
               node.scrollIntoView({{block: "center"}});
-              const r = node.getBoundingClientRect();
-              return r.width && r.height ? [r.x + r.width / 2, r.y + r.height / 2] : null;
+              // The first line's box: a link that wraps has a bounding box wider than its text.
+              const r = node.getClientRects()[0];
+              return r && r.width && r.height ? [r.x + r.width / 2, r.y + r.height / 2] : null;
             }})()""",
-            f"{selector} to be visible",
+            f"{what} to be visible",
         )
         for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
             self.send("Input.dispatchMouseEvent", type=kind, x=x, y=y, button="left", clickCount=1)

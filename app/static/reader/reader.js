@@ -7,7 +7,7 @@ const TEXT = {
   zh: {
     title: "文章档案", search: "搜索", placeholder: "搜索文章，例如 郭文贵",
     collection: "合集", allCollections: "全部合集", more: "加载更多", tags: "标签",
-    back: "← 返回列表", references: "参考链接", source: "原文", json: "JSON",
+    back: "← 返回列表", links: "链接", source: "原文", json: "JSON",
     apiDocs: "API 文档", loading: "加载中…", none: "没有找到文章。", untitled: "（无标题）",
     results: (n) => `共 ${n} 条结果`, tag: "标签", clear: "清除", error: "出错了：",
     switchTo: "English",
@@ -19,7 +19,7 @@ const TEXT = {
   en: {
     title: "Article archive", search: "Search", placeholder: "Search articles, e.g. 郭文贵",
     collection: "Collection", allCollections: "All collections", more: "Load more",
-    tags: "Tags", back: "← Back to the list", references: "References", source: "Original",
+    tags: "Tags", back: "← Back to the list", links: "Links", source: "Original",
     json: "JSON", apiDocs: "API docs", loading: "Loading…", none: "No articles found.",
     untitled: "(untitled)", results: (n) => `${n} result${n === 1 ? "" : "s"}`, tag: "Tag",
     clear: "Clear", error: "Something went wrong: ", switchTo: "中文",
@@ -241,10 +241,11 @@ async function showArticle(v, token) {
     if (section.heading) body.append(el("h2", section.heading));
     for (const line of section.text.split("\n")) if (line.trim()) body.append(el("p", line));
   }
-  const references = article.links.filter((link) => link.is_reference);
+  // Every link of the article, once: for a post that is only a video, they are the content.
+  const links = [...new Map(article.links.map((link) => [link.url, link])).values()];
   const box = $("article-links");
-  box.hidden = !references.length;
-  const items = references.map((link) => {
+  box.hidden = !links.length;
+  const items = links.map((link) => {
     const li = el("li");
     li.append(externalLink(link.url, link.text));
     return li;
