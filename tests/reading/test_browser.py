@@ -5,6 +5,7 @@ the page list, search, filter and read the very articles the API serves.
 """
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from conftest import _reset_postgres
 
 from reading.cdp import Page, require_chromium
 from reading.demo import (
@@ -23,7 +25,8 @@ from reading.demo import (
     serve_corpus,
 )
 
-pytestmark = pytest.mark.slow
+# One worker runs them all, so each database's server starts once (`--dist loadgroup`).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("reading-browser")]
 
 CARDS = "[...document.querySelectorAll('#results .card')]"
 CARD_IDS = f"{CARDS}.map(c => c.dataset.id)"
@@ -31,12 +34,25 @@ MARKS = "[...document.querySelectorAll('#results mark')].map(m => m.textContent)
 READING = "!document.getElementById('reading').hidden"
 
 
-@pytest.fixture
-def base(database_url: str, sample_dir: Path, tmp_path: Path) -> Iterator[str]:
-    """The base URL of ``corpus serve`` over the reading corpus in the test's database."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def base(
+    request: pytest.FixtureRequest, sample_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The base URL of ``corpus serve`` over the reading corpus, once per database.
+
+    One server for the module (the page only reads): a ``corpus serve`` takes seconds to start.
+    The databases are conftest's, emptied the same way ``database_url`` empties them.
+    """
     require_chromium()
-    corpus = build_corpus(tmp_path, sample_dir, hostile=True)
-    server = serve_corpus(database_url, corpus, tmp_path / "serve.log")
+    folder = tmp_path_factory.mktemp("reading")
+    if request.param == "sqlite":
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), folder / "corpus.db")
+        database_url = f"sqlite:///{folder / 'corpus.db'}"
+    else:
+        database_url = request.getfixturevalue("pg_database")
+        _reset_postgres(database_url)
+    corpus = build_corpus(folder, sample_dir, hostile=True)
+    server = serve_corpus(database_url, corpus, folder / "serve.log")
     try:
         yield server.url
     finally:
