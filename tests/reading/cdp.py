@@ -163,13 +163,13 @@ class Page:
         entry = history["entries"][history["currentIndex"] - 1]
         self.send("Page.navigateToHistoryEntry", entryId=entry["id"])
 
-    def resize(self, width: int, height: int, *, mobile: bool = False) -> None:
-        """Sets the viewport (a phone's when ``mobile``: touch layout, device scale 2)."""
+    def resize(self, width: int, height: int, *, mobile: bool = False, scale: float = 1) -> None:
+        """Sets the viewport in CSS pixels (a phone's layout when ``mobile``)."""
         self.send(
             "Emulation.setDeviceMetricsOverride",
             width=width,
             height=height,
-            deviceScaleFactor=2 if mobile else 1,
+            deviceScaleFactor=scale,
             mobile=mobile,
         )
 

@@ -249,7 +249,7 @@ def test_bad_input_and_unknown_articles_get_a_clear_message(base: str, page: Pag
 
 
 def test_usable_on_a_phone(base: str, page: Page) -> None:
-    page.resize(390, 844, mobile=True)
+    page.resize(390, 844, mobile=True, scale=2)
     page.goto(f"{base}/?q={SIMPLIFIED}")
     page.wait("!!document.querySelector('#results mark')", "the hits on a phone")
     fits = "document.documentElement.scrollWidth <= window.innerWidth"
