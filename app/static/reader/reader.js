@@ -203,6 +203,7 @@ async function loadPage(path, params, v, token) {
     more.hidden = true;
     loadPage(path, { ...params, cursor: page.next }, v, token);
   };
+  performance.mark("reader:shown"); // when the reader sees the list (bench/reader.py reads it)
 }
 
 async function showTags(token) {
@@ -255,6 +256,7 @@ async function showArticle(v, token) {
   source.hidden = !(article.source && /^https?:\/\//i.test(article.source.url || ""));
   if (!source.hidden) source.href = article.source.url;
   $("article-json").href = `/articles/${encodeURIComponent(article.id)}`;
+  performance.mark("reader:shown");
   reading.focus({ preventScroll: true });
 }
 
