@@ -3,7 +3,7 @@
     .venv/bin/python bench/reader.py                          # the browser tests' data, temp SQLite
     .venv/bin/python bench/reader.py --database-url URL       # a database already ingested
 
-Without ``--database-url`` it ingests what the browser tests read (examples/corpus/ and six
+Without ``--database-url`` it ingests what the browser tests read (examples/corpus/ and eight
 archive articles of ../shared/corpus/sample/) into a temporary SQLite file. Then it starts
 ``corpus serve`` and headless Chromium with a fresh profile (no cache) for each of ``--runs``
 cold loads of three views: the list (``/``), a search (``/?q=郭文貴``) and an article (the

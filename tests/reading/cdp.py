@@ -135,7 +135,7 @@ class Page:
             f"""(() => {{
               const node = {expression};
               if (!node) return null;
-              node.scrollIntoView({{block: "center"}});
+              node.scrollIntoView({{block: "nearest"}});  // only when it is out of view
               // The first line's box: a link that wraps has a bounding box wider than its text.
               const r = node.getClientRects()[0];
               return r && r.width && r.height ? [r.x + r.width / 2, r.y + r.height / 2] : null;

@@ -25,7 +25,7 @@ HOSTILE = f"""###  [:house:返回](README.md)
 """
 
 
-def archive_files(sample: Path, count: int = 6) -> list[Path]:
+def archive_files(sample: Path, count: int = 8) -> list[Path]:
     """The first ``count`` GNews articles of the sample that name 郭文贵 in Simplified."""
     found = sorted(
         path

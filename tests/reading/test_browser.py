@@ -266,3 +266,26 @@ def test_usable_on_a_phone(base: str, page: Page) -> None:
         "an article on a phone",)
     assert page.evaluate(fits)
     assert_clean(page, base)
+
+
+def test_more_pages_and_the_back_button_returns_to_the_same_place(base: str, page: Page) -> None:
+    page.resize(800, 600)
+    page.goto(f"{base}/")
+    first = api(base, "/articles")
+    assert first["next"], "the reading corpus must hold more than one page"
+    wait_for_cards(page, [a["id"] for a in first["items"]], "the first page")
+    page.click("#more")
+    second = api(base, "/articles", cursor=first["next"])["items"]
+    wait_for_cards(page, [a["id"] for a in first["items"] + second], "both pages")
+    assert page.evaluate("document.getElementById('more').hidden") is True
+
+    page.evaluate("window.scrollTo(0, 900)")
+    visible = page.evaluate(
+        f"{CARDS}.find(c => c.getBoundingClientRect().top > 50).dataset.id"
+    )
+    page.click(f"[data-id='{visible}'] .title")
+    page.wait(READING, "the article")
+    assert page.evaluate("window.scrollY") == 0  # an article opens at its top
+    page.back()
+    page.wait(f"!{READING} && window.scrollY === 900", "the list at the same place")
+    assert_clean(page, base)

@@ -203,7 +203,7 @@ async function loadPage(path, params, v, token) {
     more.hidden = true;
     loadPage(path, { ...params, cursor: page.next }, v, token);
   };
-  performance.mark("reader:shown"); // when the reader sees the list (bench/reader.py reads it)
+  if (!params.cursor) settle();
 }
 
 async function showTags(token) {
@@ -256,8 +256,15 @@ async function showArticle(v, token) {
   source.hidden = !(article.source && /^https?:\/\//i.test(article.source.url || ""));
   if (!source.hidden) source.href = article.source.url;
   $("article-json").href = `/articles/${encodeURIComponent(article.id)}`;
-  performance.mark("reader:shown");
   reading.focus({ preventScroll: true });
+  settle();
+}
+
+// A view has been drawn: scroll to where the reader left it (0 for a new view), and mark
+// the moment (bench/reader.py reads it).
+function settle() {
+  window.scrollTo(0, (history.state && history.state.scroll) || 0);
+  performance.mark("reader:shown");
 }
 
 function translate() {
@@ -287,10 +294,11 @@ function render() {
     showList(v, token);
     showTags(token);
   }
-  window.scrollTo(0, 0);
 }
 
 function go(url, state = {}) {
+  // Kept with the view we leave, so that going back returns to the same place in it.
+  history.replaceState({ ...history.state, scroll: window.scrollY }, "");
   history.pushState(state, "", url);
   render();
 }
@@ -323,6 +331,7 @@ $("lang").addEventListener("click", () => {
   render();
 });
 
+history.scrollRestoration = "manual"; // the page restores it once the view is drawn
 window.addEventListener("popstate", render);
 translate();
 render();
