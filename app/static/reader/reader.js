@@ -37,9 +37,20 @@ let lang = chooseLanguage();
 let shown = 0; // bumped on every view, so a late answer for an old view is dropped
 
 function chooseLanguage() {
-  const saved = localStorage.getItem("reader-lang");
+  const saved = stored("reader-lang");
   if (saved in TEXT) return saved;
   return (navigator.language || "").toLowerCase().startsWith("zh") ? "zh" : "en";
+}
+
+// localStorage throws where storage is disabled; the choice then lasts for the visit only.
+function stored(key, value) {
+  try {
+    if (value === undefined) return localStorage.getItem(key);
+    localStorage.setItem(key, value);
+  } catch {
+    return null;
+  }
+  return value;
 }
 
 function t(key) {
@@ -223,6 +234,7 @@ async function showArticle(v, token) {
   reading.hidden = false;
   for (const id of ["article-title", "article-meta", "article-body"]) $(id).replaceChildren();
   $("article-tags").replaceChildren();
+  $("article-links").hidden = $("article-source").hidden = true; // the last article's
   $("article-meta").textContent = t("loading");
   let article;
   try {
@@ -326,7 +338,7 @@ $("collection").addEventListener("change", () => {
 
 $("lang").addEventListener("click", () => {
   lang = lang === "zh" ? "en" : "zh";
-  localStorage.setItem("reader-lang", lang);
+  stored("reader-lang", lang);
   translate();
   render();
 });
