@@ -23,6 +23,7 @@ run: install
 
 ## test: the whole suite, every database test on SQLite and on PostgreSQL
 test: install
+	@command -v chromium >/dev/null 2>&1 || echo "make test: Chromium is missing, so the browser tests (/ and /docs) will be SKIPPED (under CI=true they FAIL). Install Debian's package: sudo apt-get install chromium" >&2
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: install

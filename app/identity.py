@@ -10,6 +10,10 @@ _COLLECTION_BY_FOLDER = {
     "templates": "page",
     "docs": "page",
 }
+# Dated top-level folders (content/2020/...) hold articles; anything else is a page.
+_DATED, _OTHER = "article", "page"
+COLLECTIONS = tuple(sorted({*_COLLECTION_BY_FOLDER.values(), _DATED, _OTHER}))
+"""Every collection ``collection_of`` can answer, sorted."""
 
 
 def article_id(path: str) -> str:
@@ -26,13 +30,11 @@ def collection_of(path: str) -> str:
     """The collection an article belongs to, from the folder its file sits in."""
     parts = PurePosixPath(path).parts
     rest = parts[1:] if parts and parts[0] == "content" else parts
-    if not rest:
-        return "page"
-    if len(rest) == 1:
-        return "page"
+    if len(rest) <= 1:
+        return _OTHER
     head = rest[0]
     if head in _COLLECTION_BY_FOLDER:
         return _COLLECTION_BY_FOLDER[head]
     if head.isdigit() and len(head) == 4:
-        return "article"
-    return "page"
+        return _DATED
+    return _OTHER

@@ -11,6 +11,7 @@ from app.config import Settings, get_settings
 from app.db import make_engine
 from app.docs import install_docs
 from app.http.setup import install_http
+from app.reader import install_reader
 
 DESCRIPTION = """
 A JSON API over an archive of markdown articles (the ourhimalayas/txt corpus): list, open,
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(writes.router)
     install_http(app, settings)
     install_docs(app)
+    install_reader(app)
     install_spec(app)
     return app
 

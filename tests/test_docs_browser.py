@@ -1,7 +1,6 @@
 """/docs and /redoc render in a real headless Chromium with every outside host unreachable."""
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -12,9 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 from mirror.processes import stop
+from reading.cdp import CHROMIUM, require_chromium
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-IN_CI = os.environ.get("CI", "").lower() == "true"
 READ_OPERATIONS = ["list_articles", "get_article", "list_tags", "list_tag_articles"]
 
 pytestmark = pytest.mark.slow
@@ -29,10 +27,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`corpus serve` as a real process on a free loopback port; its base URL."""
-    if not Path(CHROMIUM).exists():
-        if IN_CI:
-            pytest.fail("chromium is not installed (.ci/run installs Debian's package)")
-        pytest.skip("chromium is not installed")
+    require_chromium()
     folder = tmp_path_factory.mktemp("served")
     port = _free_port()
     corpus = Path(sys.executable).parent / "corpus"
