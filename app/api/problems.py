@@ -87,7 +87,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "The request body is too large.",
         415: "Unsupported media type.",
         422: "A parameter or the body failed validation.",
-        503: "The database is not reachable or not migrated.",
+        503: (
+            "The database is unavailable (down, hung or refusing) or not migrated; "
+            "send the request again after Retry-After seconds."
+        ),
     }
     out: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
