@@ -140,6 +140,12 @@ DATABASE_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
+def _disk_full(orig: BaseException | None) -> bool:
+    if isinstance(orig, psycopg.errors.DiskFull):
+        return True
+    return isinstance(orig, sqlite3.Error) and orig.sqlite_errorcode == sqlite3.SQLITE_FULL
+
+
 def outage_reason(error: BaseException) -> str | None:
     """Why ``error`` means the database could not serve now (a retry would not help), or None.
 
@@ -149,6 +155,8 @@ def outage_reason(error: BaseException) -> str | None:
     if isinstance(error, exc.TimeoutError):
         return "no database connection became free in time"
     orig = error.orig if isinstance(error, exc.DBAPIError) else error
+    if _disk_full(orig):
+        return "the database's disk is full"
     if isinstance(orig, DatabaseTimeout):
         return "the database gave no answer in time"
     if isinstance(orig, QueryCanceled):

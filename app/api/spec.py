@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+
 from app.api.problems import problem_responses, problem_schemas
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
