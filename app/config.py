@@ -70,10 +70,10 @@ class Settings(BaseSettings):
         ),
     )
     db_pool_timeout: float = Field(
-        default=2.0, gt=0, description="Seconds a request waits for a free pooled connection."
+        default=1.0, gt=0, description="Seconds a request waits for a free pooled connection."
     )
     db_statement_timeout: float = Field(
-        default=4.0,
+        default=3.0,
         gt=0,
         description=(
             "Seconds one statement may run (PostgreSQL's statement_timeout); 0.5 s later the "

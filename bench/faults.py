@@ -52,6 +52,8 @@ class Answer:
     sent: float
     done: float
     status: int
+    path: str
+    error: str = ""
 
 
 class Clients:
@@ -70,12 +72,13 @@ class Clients:
                 if not self.running:
                     return
                 sent = time.monotonic()
+                error = ""
                 try:
                     status = client.get(self.url + path).status_code
-                except httpx.HTTPError:
-                    status = 0
+                except httpx.HTTPError as exc:
+                    status, error = 0, type(exc).__name__
                 with self.lock:
-                    self.answers.append(Answer(sent, time.monotonic(), status))
+                    self.answers.append(Answer(sent, time.monotonic(), status, path, error))
                 time.sleep(PAUSE_S)
 
     def __enter__(self) -> "Clients":
@@ -127,14 +130,16 @@ def one_outage(kind: str, cluster: PgCluster, server: Server, clients: int, outa
     first_ok = next((a.done - back for a in after if a.status == 200), float("nan"))
     last_bad = max((a.done - back for a in after if a.status != 200), default=0.0)
     spanning = [a for a in load.answers if a.sent < back and a.done > fault]
-    slowest = max((a.done - a.sent for a in spanning), default=0.0)
+    slowest = max(spanning, key=lambda a: a.done - a.sent, default=None)
+    errors = sorted({a.error for a in load.answers if a.error})
     print(
         f"{kind:8} answers during {len(during):5d} {statuses}  "
-        f"slowest {slowest:5.2f} s  "
+        f"slowest {0 if slowest is None else slowest.done - slowest.sent:5.2f} s "
+        f"({slowest.path if slowest else '-'})  "
         f"p50 {statistics.median([a.done - a.sent for a in during] or [0]):5.2f} s  "
         f"500s {sum(1 for a in load.answers if a.status == 500)}  "
         f"first 200 after return {first_ok:5.2f} s  all 200 after {last_bad:5.2f} s  "
-        f"threads max {most_threads}",
+        f"threads max {most_threads}  client errors {errors}",
         flush=True,
     )
 
