@@ -144,25 +144,36 @@ class PgCluster:
             conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
-    def _pids(self) -> list[int]:
-        """The postmaster and every process it forked (backends, checkpointer, ...)."""
+    def _postmaster(self) -> int | None:
         pid_file = self.data / "postmaster.pid"
-        if not pid_file.exists():
-            return []
-        postmaster = int(pid_file.read_text().split()[0])
-        children = subprocess.run(
-            ["pgrep", "-P", str(postmaster)], capture_output=True, text=True
-        ).stdout.split()
-        return [postmaster, *(int(pid) for pid in children)]
+        return int(pid_file.read_text().split()[0]) if pid_file.exists() else None
+
+    def _children(self, postmaster: int) -> list[int]:
+        """Every process the postmaster forked (backends, checkpointer, ...)."""
+        found = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True)
+        return [int(pid) for pid in found.stdout.split()]
+
+    def pids(self) -> list[int]:
+        """The postmaster's process id and its children's (empty when the server is down)."""
+        postmaster = self._postmaster()
+        return [] if postmaster is None else [postmaster, *self._children(postmaster)]
 
     def pause(self) -> None:
         """SIGSTOPs the server and all its processes: a hung database whose kernel still ACKs."""
-        for pid in self._pids():
+        postmaster = self._postmaster()
+        if postmaster is None:
+            return
+        # The postmaster first: stopped, it forks no new backend that the list below misses.
+        os.kill(postmaster, signal.SIGSTOP)
+        for pid in self._children(postmaster):
             os.kill(pid, signal.SIGSTOP)
 
     def resume(self) -> None:
         """SIGCONTs what ``pause`` stopped."""
-        for pid in self._pids():
+        postmaster = self._postmaster()
+        if postmaster is None:
+            return
+        for pid in [*self._children(postmaster), postmaster]:
             with contextlib.suppress(ProcessLookupError):  # a backend that exited meanwhile
                 os.kill(pid, signal.SIGCONT)
 
