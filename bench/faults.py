@@ -76,7 +76,7 @@ class Clients:
                 try:
                     status = client.get(self.url + path).status_code
                 except httpx.HTTPError as exc:
-                    status, error = 0, type(exc).__name__
+                    status, error = 0, f"{type(exc).__name__}: {exc}"
                 with self.lock:
                     self.answers.append(Answer(sent, time.monotonic(), status, path, error))
                 time.sleep(PAUSE_S)
@@ -150,6 +150,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--outage", type=float, default=8.0, help="seconds each outage lasts")
+    parser.add_argument("--log", type=Path, help="keep the service's log here")
     args = parser.parse_args()
     cluster = PgCluster(Path(tempfile.mkdtemp(prefix="corpus-pg-bench-"))).init().start()
     try:
@@ -161,7 +162,7 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
-        server = Server(url, cluster.folder / "serve.log").start()
+        server = Server(url, args.log or cluster.folder / "serve.log").start()
         try:
             print(
                 f"clients {args.clients}, outages of {args.outage:g} s, bar: 503 within 5 s, "

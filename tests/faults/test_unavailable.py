@@ -11,6 +11,7 @@ from mirror.processes import free_port
 from sqlalchemy import exc, text
 from sqlalchemy.engine import make_url
 
+from app.api.deps import SessionDep
 from app.config import Settings
 from app.db import make_engine
 from app.db_faults import DatabaseTimeout, DatabaseTimeouts, outage_reason, unavailable_reason
@@ -117,3 +118,23 @@ def test_a_statement_past_its_timeout_is_cancelled_by_the_server(pg_empty_databa
             assert conn.execute(text("SELECT 1")).scalar() == 1
     finally:
         engine.dispose()
+
+
+def test_a_read_whose_connection_is_lost_after_it_is_answered_is_still_answered(
+    settings: Settings,
+) -> None:
+    """A GET's transaction ends after the route returned: a database lost by then must not
+    drop the client's connection (it did: the failed commit came after the response began)."""
+    app = create_app(settings)
+
+    @app.get("/read-then-lose")
+    def read_then_lose(session: SessionDep) -> dict[str, int]:
+        value = session.execute(text("SELECT 1")).scalar_one()
+        session.connection().connection.driver_connection.close()  # type: ignore[union-attr]
+        return {"value": value}
+
+    with TestClient(app) as client:
+        response = client.get("/read-then-lose")
+    app.state.engine.dispose()
+    assert response.status_code == 200
+    assert response.json() == {"value": 1}
