@@ -38,7 +38,7 @@ def operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-# The operations that touch no database (tests/faults/test_outage_spec.py checks the claim).
+# The operations that touch no database (tests/faults/test_unavailable.py checks the claim).
 NO_DATABASE = {"healthz"}
 
 
