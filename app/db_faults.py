@@ -127,7 +127,16 @@ def postgres_connect_args(timeouts: DatabaseTimeouts) -> dict[str, Any]:
 # resources (too many connections, disk full), operator intervention (shutdown, starting up,
 # statement timeout). Class 40 (serialization failure, deadlock) is not one: a retry helps.
 _OUTAGE_CLASSES = {"08", "53", "57"}
-_DRIVER_OPERATIONAL = (psycopg.OperationalError, sqlite3.OperationalError)
+# SQLite's result codes of a store that cannot serve now. Not its OperationalError as a
+# whole: SQLite raises that for "no such table" and syntax errors too, which are bugs.
+_SQLITE_UNAVAILABLE = {
+    sqlite3.SQLITE_BUSY,
+    sqlite3.SQLITE_LOCKED,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_PROTOCOL,
+}
 
 
 # Every error the database layer raises: SQLAlchemy's, and the drivers' own where a read
@@ -140,10 +149,16 @@ DATABASE_ERRORS: tuple[type[Exception], ...] = (
 )
 
 
+def _sqlite_code(orig: BaseException | None) -> int | None:
+    """SQLite's primary result code of an error it raised (none for the module's own)."""
+    code = getattr(orig, "sqlite_errorcode", None) if isinstance(orig, sqlite3.Error) else None
+    return None if code is None else int(code) & 0xFF
+
+
 def _disk_full(orig: BaseException | None) -> bool:
     if isinstance(orig, psycopg.errors.DiskFull):
         return True
-    return isinstance(orig, sqlite3.Error) and orig.sqlite_errorcode == sqlite3.SQLITE_FULL
+    return _sqlite_code(orig) == sqlite3.SQLITE_FULL
 
 
 def outage_reason(error: BaseException) -> str | None:
@@ -177,7 +192,7 @@ def unavailable_reason(error: BaseException) -> str | None:
     if reason is not None:
         return reason
     orig = error.orig if isinstance(error, exc.DBAPIError) else error
-    if isinstance(orig, _DRIVER_OPERATIONAL):
-        # SQLite's "database is locked" or "disk I/O error": the store refused for now.
+    if isinstance(orig, psycopg.OperationalError) or _sqlite_code(orig) in _SQLITE_UNAVAILABLE:
+        # "database is locked", "disk I/O error", too many connections: refused for now.
         return f"the database refused the operation: {str(orig).splitlines()[0]}"
     return None

@@ -138,3 +138,19 @@ def test_a_read_whose_connection_is_lost_after_it_is_answered_is_still_answered(
     app.state.engine.dispose()
     assert response.status_code == 200
     assert response.json() == {"value": 1}
+
+
+def test_a_database_error_that_is_a_bug_is_still_a_500(settings: Settings) -> None:
+    app = create_app(settings)
+
+    @app.get("/bad-statement")
+    def bad_statement(session: SessionDep) -> dict[str, int]:
+        session.execute(text("SELECT * FROM no_such_table"))
+        return {}
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/bad-statement")
+    app.state.engine.dispose()
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "retry-after" not in response.headers
