@@ -18,9 +18,8 @@ from app.ingest.sources import is_archive_name
 from app.migrate import upgrade_to_head
 
 
-def _stopped_by_the_database(console: Console, exc: Exception) -> None:
+def _stopped_by_the_database(console: Console, reason: str) -> None:
     """Says, in one paragraph instead of a traceback, why the run stopped and what is stored."""
-    reason = unavailable_reason(exc) or f"the database refused a write: {exc}"
     console.print(
         f"[red]ingest stopped[/]: {reason}.\n"
         "The batch being written was rolled back; batches stored before it are complete "
@@ -99,7 +98,10 @@ def ingest_command(
             _with_progress_bar(console, path, history, run) if console.is_terminal else run(None)
         )
     except DATABASE_ERRORS as exc:
-        _stopped_by_the_database(console, exc)
+        reason = unavailable_reason(exc)
+        if reason is None:
+            raise  # a bug, not the database's state: its traceback is what helps
+        _stopped_by_the_database(console, reason)
         raise typer.Exit(1) from exc
     finally:
         engine.dispose()
