@@ -61,6 +61,25 @@ class Settings(BaseSettings):
     cache_max_age_list: int = Field(
         default=30, description="Cache-Control max-age (seconds) of list pages (/articles, /tags)."
     )
+    db_connect_timeout: float = Field(
+        default=2.0,
+        gt=0,
+        description=(
+            "Seconds to open a PostgreSQL connection, or to see that a pooled one still "
+            "answers (libpq counts whole seconds, at least 2)."
+        ),
+    )
+    db_pool_timeout: float = Field(
+        default=1.0, gt=0, description="Seconds a request waits for a free pooled connection."
+    )
+    db_statement_timeout: float = Field(
+        default=3.0,
+        gt=0,
+        description=(
+            "Seconds one statement may run (PostgreSQL's statement_timeout); 0.5 s later the "
+            "service gives up on a server that gives no answer at all and answers 503."
+        ),
+    )
 
 
 @lru_cache

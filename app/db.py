@@ -24,6 +24,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, create_engine
 
+from app.db_faults import DatabaseTimeouts, bound_waits, postgres_connect_args
+
 
 def normalise_url(url: str) -> str:
     """Let ``postgresql://`` and ``postgres://`` mean psycopg 3, the only driver we ship."""
@@ -49,24 +51,39 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 SQLITE_POOL_SIZE = 20
 
 
-def make_engine(url: str, *, pool: bool = True) -> Engine:
-    """An engine for ``url`` with the dialect's settings applied."""
+def make_engine(
+    url: str, *, pool: bool = True, timeouts: DatabaseTimeouts | None = None
+) -> Engine:
+    """An engine for ``url`` with the dialect's settings applied.
+
+    With ``timeouts`` (the service's engine), no wait for the database is unbounded: see
+    ``app.db_faults``. Without, batch work (ingest, migrations, mirrors) waits as long as
+    its statements need.
+    """
     url = normalise_url(url)
     dialect = make_url(url).get_backend_name()
     kwargs: dict[str, Any] = {}
+    queue_pool = pool
     if dialect == "sqlite":
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         # Enough kept connections for every request thread at once: an overflow connection
         # is closed when returned, and the next one pays the pragmas and a cold page cache.
-        if pool and make_url(url).database not in (None, "", ":memory:"):  # a file's pool
+        queue_pool = pool and make_url(url).database not in (None, "", ":memory:")
+        if queue_pool:  # a file's pool
             kwargs["pool_size"] = kwargs["max_overflow"] = SQLITE_POOL_SIZE
-    else:
+    elif timeouts is None:
         kwargs["pool_pre_ping"] = True
+    else:
+        kwargs["connect_args"] = postgres_connect_args(timeouts)  # pinged by bound_waits
+    if timeouts is not None and queue_pool:
+        kwargs["pool_timeout"] = timeouts.pool_s
     if not pool:
         kwargs["poolclass"] = NullPool
     engine = create_engine(url, **kwargs)
     if dialect == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif timeouts is not None:
+        bound_waits(engine, timeouts)
     return engine
 
 

@@ -9,6 +9,7 @@ from app.api.problems import install_problem_handlers
 from app.api.spec import LICENSE, SERVERS, install_spec
 from app.config import Settings, get_settings
 from app.db import make_engine
+from app.db_faults import database_timeouts
 from app.docs import install_docs
 from app.http.setup import install_http
 from app.reader import install_reader
@@ -40,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url)
+    app.state.engine = make_engine(settings.database_url, timeouts=database_timeouts(settings))
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(changes.router)

@@ -1,5 +1,6 @@
 """Dependencies shared by the routers."""
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, TypeVar
 
@@ -10,8 +11,10 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.db import reads_inline, unit_of_work
+from app.db_faults import DATABASE_ERRORS
 
 T = TypeVar("T")
+log = logging.getLogger("app.errors")
 
 # The pure dependencies are ``async``: FastAPI runs a plain ``def`` one in a worker thread,
 # and a hop to a thread and back costs more than they do.
@@ -29,13 +32,32 @@ async def get_settings_dep(request: Request) -> Settings:
     return settings
 
 
-async def get_db(engine: Annotated[Engine, Depends(get_engine)]) -> AsyncIterator[Session]:
+# Methods that never write: their transaction has nothing to commit.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def get_db(
+    request: Request, engine: Annotated[Engine, Depends(get_engine)]
+) -> AsyncIterator[Session]:
     """One session per request; it owns the transaction: commit on success, roll back on error.
 
     Query and ingest code called from a route never commits by itself. Opening the session
     does no I/O, so it happens here on the event loop; its end (commit or roll back) runs in
-    a worker thread, one hop instead of the two a plain generator dependency costs.
+    a worker thread, one hop instead of the two a plain generator dependency costs. A read
+    (GET) is not committed but handed back to the pool, whose reset ends it: a database
+    lost after the read was answered must not turn a complete answer into a dropped
+    connection (a failed commit here comes after the response has started).
     """
+    if request.method in SAFE_METHODS:
+        session = Session(engine, expire_on_commit=False)
+        try:
+            yield session
+        finally:
+            try:
+                await run_in_threadpool(session.close)
+            except DATABASE_ERRORS as exc:  # the connection is discarded; the answer stands
+                log.warning("ending a read on %s failed: %r", request.url.path, exc)
+        return
     work = unit_of_work(engine)
     session = work.__enter__()
     try:

@@ -5,8 +5,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from app.api.deps import EngineDep
-from app.api.problems import problem_responses
-from app.errors import ServiceUnavailable
+from app.api.problems import database_unavailable, problem_responses
+from app.db_faults import unavailable_reason
 from app.migrate import current_revision, head_revision
 
 router = APIRouter(tags=["health"])
@@ -46,7 +46,8 @@ def readyz(engine: EngineDep) -> Readiness:
             conn.execute(text("SELECT 1"))
         revision = current_revision(engine)
     except Exception as exc:  # any driver error means "not ready", never a 500
-        raise ServiceUnavailable(f"database unreachable: {type(exc).__name__}") from exc
+        reason = unavailable_reason(exc) or f"database unreachable: {type(exc).__name__}"
+        raise database_unavailable(reason) from exc
     if revision != head_revision():
-        raise ServiceUnavailable(f"schema at {revision}, code expects {head_revision()}")
+        raise database_unavailable(f"schema at {revision}, code expects {head_revision()}")
     return Readiness(status="ok", database=engine.dialect.name, schema_revision=revision)

@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors import ProblemError
+from app.db_faults import DATABASE_ERRORS, RETRY_AFTER_S, unavailable_reason
+from app.errors import ProblemError, ServiceUnavailable
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -86,7 +87,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "The request body is too large.",
         415: "Unsupported media type.",
         422: "A parameter or the body failed validation.",
-        503: "The database is not reachable or not migrated.",
+        503: (
+            "The database is unavailable (down, hung or refusing) or not migrated; "
+            "send the request again after Retry-After seconds."
+        ),
     }
     out: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
@@ -147,10 +151,29 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers=dict(exc.headers or {}),
         )
 
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        # A database that is down, hung or refusing is the client's "try again", never a
+        # 500; any other database error is a bug and goes on to the 500 below.
+        reason = unavailable_reason(exc)
+        if reason is None:
+            raise exc
+        log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
+        return await _problem(request, database_unavailable(reason))
+
+    for error in DATABASE_ERRORS:
+        app.add_exception_handler(error, _database)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(500, "Internal Server Error", "an unexpected error occurred")
+
+
+def database_unavailable(reason: str) -> ServiceUnavailable:
+    """The 503 of a database that cannot serve now, with the ``Retry-After`` it asks for."""
+    return ServiceUnavailable(
+        f"{reason}; try again later", headers={"Retry-After": str(RETRY_AFTER_S)}
+    )
 
 
 def _reason(status: int) -> str:

@@ -3,6 +3,8 @@
 - Errors: every error leaves through ``app.api.problems`` as ``application/problem+json``;
   routes document them with ``problem_responses`` (no ``model``, so no false
   ``application/json`` twin), and the ``Problem`` schema is added to the components here.
+- Outages: every operation but the liveness probe reads or writes the database, so it can
+  answer 503 with ``Retry-After`` when the database is down or hung, and says so.
 - Security: an operation that declares no security scheme (no ``WriteToken`` dependency) is
   public, and says so with ``security: []``; without it a reader of the spec (and linters)
   cannot tell "public" from "forgot to say".
@@ -13,7 +15,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from app.api.problems import problem_schemas
+from app.api.problems import problem_responses, problem_schemas
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
@@ -36,6 +38,18 @@ def operations(spec: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+# The operations that touch no database (tests/faults/test_unavailable.py checks the claim).
+NO_DATABASE = {"healthz"}
+
+
+RETRY_AFTER_HEADER = {
+    "Retry-After": {
+        "description": "Seconds to wait before sending the request again.",
+        "schema": {"type": "integer", "minimum": 1},
+    }
+}
+
+
 def openapi_document(app: FastAPI) -> dict[str, Any]:
     """The app's OpenAPI document (built once, then cached on the app like FastAPI's own)."""
     if app.openapi_schema is not None:
@@ -52,6 +66,11 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
     spec["components"]["schemas"] = dict(sorted(spec["components"]["schemas"].items()))
     for operation in operations(spec):
         operation.setdefault("security", [])
+    for operation in operations(spec):
+        if operation.get("operationId") not in NO_DATABASE:
+            # A route's own 503 (with its example) stays; it gains the header.
+            response = operation["responses"].setdefault("503", problem_responses(503)[503])
+            response["headers"] = RETRY_AFTER_HEADER
     app.openapi_schema = spec
     return spec
 

@@ -10,11 +10,24 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from app.config import get_settings
 from app.db import make_engine
+from app.db_faults import DATABASE_ERRORS, unavailable_reason
 from app.ingest.history_runs import ingest_history
 from app.ingest.report import IngestReport
 from app.ingest.run import IngestProgress, ingest
 from app.ingest.sources import is_archive_name
 from app.migrate import upgrade_to_head
+
+
+def _stopped_by_the_database(console: Console, reason: str) -> None:
+    """Says, in one paragraph instead of a traceback, why the run stopped and what is stored."""
+    console.print(
+        f"[red]ingest stopped[/]: {reason}.\n"
+        "The batch being written was rolled back; batches stored before it are complete "
+        "(each with its change events). Run the same command again once the database can "
+        "take writes: files already stored are skipped.",
+        markup=True,
+        highlight=False,
+    )
 
 
 def _default_workers() -> int:
@@ -84,6 +97,12 @@ def ingest_command(
         result = (
             _with_progress_bar(console, path, history, run) if console.is_terminal else run(None)
         )
+    except DATABASE_ERRORS as exc:
+        reason = unavailable_reason(exc)
+        if reason is None:
+            raise  # a bug, not the database's state: its traceback is what helps
+        _stopped_by_the_database(console, reason)
+        raise typer.Exit(1) from exc
     finally:
         engine.dispose()
     if report is not None:

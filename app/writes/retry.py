@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from app.db_faults import RETRY_AFTER_S, outage_reason
 from app.errors import Conflict, ServiceUnavailable
 
 T = TypeVar("T")
@@ -27,6 +28,8 @@ def retrying(write: Callable[[], T]) -> T:
         try:
             return write()
         except (IntegrityError, OperationalError) as exc:
+            if outage_reason(exc) is not None:
+                raise  # down or hung: a second try would wait as long again (a 503 upstream)
             log.warning("write attempt %d of %d failed: %s", attempt, WRITE_ATTEMPTS, exc.orig)
             if attempt == WRITE_ATTEMPTS:
                 if isinstance(exc, IntegrityError):
@@ -35,7 +38,7 @@ def retrying(write: Callable[[], T]) -> T:
                     ) from exc
                 raise ServiceUnavailable(
                     "the database did not take the write; send the request again",
-                    headers={"Retry-After": "5"},
+                    headers={"Retry-After": str(RETRY_AFTER_S)},
                 ) from exc
             time.sleep(0.05 * attempt)
     raise AssertionError("unreachable")
