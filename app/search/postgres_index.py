@@ -3,7 +3,8 @@
 SQLite's tokens cut to single CJK characters (``character_tokens``): a substring query is a
 ``<->`` phrase of characters, and the vectors take half the room bigrams would. A
 ``tsvector`` keeps positions only up to 16,383 and at most 256 per lexeme, and phrase queries
-need every position, so a long text is cut into chunks that stay inside both limits. Chunks
+need every position, so a long text is cut into chunks that stay inside both limits, and
+small enough (``CHUNK_BYTES``) to be stored in their rows rather than in TOAST. Chunks
 overlap, so a phrase shorter than the overlap is never cut in two.
 
 Ranking counts each occurrence once (``postgres_search``): a chunk's head, the positions it
@@ -23,6 +24,13 @@ from app.search.segmenting import GAP, character_tokens, token_string
 CHUNK_TOKENS = 4000
 OVERLAP_TOKENS = 64
 MAX_POSITIONS = 255
+# A chunk's vector stays in its own row (toast_tuple_target 8160, migration 0011) up to about
+# 8,100 bytes: scoring then reads it from the table's page instead of fetching it from TOAST
+# once per function that looks at it, which made the score of a common term slow.
+CHUNK_BYTES = 7600
+# A chunk cut by a repeated lexeme holds at least 255 tokens; the byte limit never cuts one
+# shorter either (a text of long words then has chunks that go to TOAST: slower, still exact).
+MIN_CHUNK_TOKENS = MAX_POSITIONS
 TITLE, BODY = 0, 1
 # PostgreSQL refuses lexemes over 2 KB; longer "words" are base64 blobs and the like.
 MAX_LEXEME_CHARS = 500
@@ -42,33 +50,59 @@ def _chunk_literal(tokens: Sequence[str], head: int) -> str:
     return " ".join(f"{lexeme_literal(lex)}:{','.join(pos)}" for lex, pos in positions.items())
 
 
-def chunks(tokens: Sequence[str]) -> list[str]:
-    """``tsvector`` literals covering ``tokens``, each within PostgreSQL's position limits.
+def _entry_bytes(token: str) -> int:
+    """What a new lexeme adds to a ``tsvector`` at most: its entry, its bytes and alignment,
+    and its position count."""
+    return 4 + len(token.encode()) + 1 + 2
 
-    The positions a chunk repeats from the one before (its head) are marked with weight B.
-    """
-    out: list[str] = []
+
+def _chunk_end(tokens: Sequence[str], start: int) -> int:
+    """Where the chunk starting at ``start`` ends: at ``CHUNK_TOKENS``, at a lexeme's 256th
+    position, or (past ``MIN_CHUNK_TOKENS``) where its vector would outgrow ``CHUNK_BYTES``."""
+    counts: dict[str, int] = {}
+    size = 0
+    end = start
+    limit = min(len(tokens), start + CHUNK_TOKENS)
+    while end < limit:
+        token = tokens[end]
+        seen = counts.get(token, 0)
+        if token != GAP:
+            if seen >= MAX_POSITIONS:
+                break
+            size += 2 + (0 if seen else _entry_bytes(token))
+            if size > CHUNK_BYTES and end - start >= MIN_CHUNK_TOKENS:
+                break
+        counts[token] = seen + 1
+        end += 1
+    return end
+
+
+def chunk_spans(tokens: Sequence[str]) -> list[tuple[int, int, int]]:
+    """``(start, end, head)`` of each chunk of ``tokens``: the chunks' token ranges, each
+    within PostgreSQL's position limits and, as far as it can, small enough to be stored
+    in its row; ``head`` is how many leading tokens it repeats from the chunk before."""
+    spans: list[tuple[int, int, int]] = []
     start = 0
     head = 0
     while start < len(tokens):
-        counts: dict[str, int] = {}
-        end = start
-        limit = min(len(tokens), start + CHUNK_TOKENS)
-        while end < limit:
-            seen = counts.get(tokens[end], 0)
-            if seen >= MAX_POSITIONS and tokens[end] != GAP:
-                break
-            counts[tokens[end]] = seen + 1
-            end += 1
-        out.append(_chunk_literal(tokens[start:end], head))
+        end = _chunk_end(tokens, start)
+        spans.append((start, end, head))
         if end >= len(tokens):
             break
         # Overlap, but always move on (a chunk cut short by a repeated lexeme may be small).
-        # A chunk that has a next one holds at least 255 tokens: its head (at most 64) and
-        # its tail never meet, so each occurrence is counted in exactly one chunk.
+        # A chunk that has a next one holds at least MIN_CHUNK_TOKENS tokens: its head (at
+        # most 64) and its tail never meet, so each occurrence is counted in exactly one chunk.
         next_start = max(end - OVERLAP_TOKENS, start + (end - start + 1) // 2)
         head, start = end - next_start, next_start
-    return out
+    return spans
+
+
+def chunks(tokens: Sequence[str]) -> list[str]:
+    """``tsvector`` literals covering ``tokens`` (``chunk_spans``).
+
+    The positions a chunk repeats from the one before (its head) are marked with weight B.
+    """
+    return [_chunk_literal(tokens[start:end], head) for start, end, head in chunk_spans(tokens)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +117,12 @@ def field_chunks(token_text: str) -> FieldChunks:
     """The chunks of one field from its ``token_string``; picklable, so a parse worker can
     compute the body's ahead (most of the work of indexing on PostgreSQL)."""
     split = token_text.split()
-    tokens = [t for t in character_tokens(split) if len(t) <= MAX_LEXEME_CHARS]
-    return FieldChunks(chunks(tokens), len(split))
+    return FieldChunks(chunks(field_tokens(split)), len(split))
+
+
+def field_tokens(tokens: list[str]) -> list[str]:
+    """The lexemes of a field's tokens at their positions (``GAP`` where none is)."""
+    return [t for t in character_tokens(tokens) if len(t) <= MAX_LEXEME_CHARS]
 
 
 @dataclass(frozen=True, slots=True)

@@ -186,3 +186,28 @@ def test_postgres_rebuild_reproduces_the_index(engine: Engine) -> None:
         postgres_index.rebuild(conn, batch=1)
     assert _postgres_index_rows(engine) == before
     assert indexed_ids(engine, "贵") == {ids[0]}
+
+
+def test_postgres_chunks_stay_in_their_rows(engine: Engine) -> None:
+    """A long text of many different characters is cut into chunks that PostgreSQL keeps in
+    the table's pages (migration 0011), none in TOAST, and each of them is still searched."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL's index has chunks")
+    # 3,000 different characters in a scrambled order: a 4,000-token chunk of them would
+    # take about 40 KB.
+    body = "".join(chr(0x4E00 + n * 7919 % 3000) for n in range(20_000))
+    [ident] = add_articles(engine, [ArticleSpec(title="长文")])
+    _index(engine, [SearchDocument(id=ident, title="长文", body_text=body)])
+    with engine.connect() as conn:
+        sizes = [size for (size,) in conn.exec_driver_sql(
+            "SELECT pg_column_size(tokens) FROM article_search_chunk WHERE field = 1"
+        )]
+        toasted = conn.exec_driver_sql(
+            "SELECT pg_relation_size(reltoastrelid) FROM pg_class "
+            "WHERE relname = 'article_search_chunk'"
+        ).scalar_one()
+    assert len(sizes) > 20
+    assert max(sizes) <= postgres_index.CHUNK_BYTES + 100
+    assert toasted == 0
+    assert indexed_ids(engine, body[-30:]) == {ident}
+    assert indexed_ids(engine, body[9_990:10_010]) == {ident}

@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.search.postgres_index import CHUNK_TOKENS, OVERLAP_TOKENS
+from app.search.folding import fold
+from app.search.postgres_index import CHUNK_TOKENS, OVERLAP_TOKENS, chunk_spans, field_tokens
+from app.search.segmenting import token_string
 from search.conftest import Doc
 
 K1, B, TITLE_WEIGHT, TITLE_TIER = 1.2, 0.75, 4.0, 1000.0
@@ -58,13 +60,29 @@ def expected_scores(docs: dict[str, Doc], terms: list[str]) -> dict[str, float]:
     return scores
 
 
+def _spans(text: str) -> list[tuple[int, int, int]]:
+    """The chunks PostgreSQL's index cuts a body into (one position per CJK character)."""
+    return chunk_spans(field_tokens(token_string(fold(text)).split()))
+
+
 def _long_text() -> str:
-    """Over two chunks of characters, with 中国 inside the overlap and across a chunk's end."""
-    overlap_start = CHUNK_TOKENS - OVERLAP_TOKENS
+    """Over three chunks of characters, with 中国 inside overlaps and across chunks' ends.
+
+    The chunks' bounds come from the index's own chunker; 中 and 国 stand apart in every
+    chunk's range beforehand, so that placing 中国 moves no bound (checked here).
+    """
     # 50 different characters: none repeats often enough to cut a chunk short.
-    chars = [chr(0x4E80 + n % 50) for n in range(2 * CHUNK_TOKENS + 500)]
-    for at in (10, overlap_start + 5, CHUNK_TOKENS - 1, CHUNK_TOKENS + 100, 7000):
-        chars[at : at + 2] = ["中", "国"]
+    chars = [chr(0x4E80 + n % 50) for n in range(3 * CHUNK_TOKENS)]
+    for at in range(0, len(chars), 500):
+        chars[at + 200], chars[at + 300] = "中", "国"
+    spans = _spans("".join(chars))
+    assert len(spans) >= 3, spans
+    for (_, end, _), (start, _, head) in zip(spans, spans[1:], strict=False):
+        assert head == OVERLAP_TOKENS
+        for at in (start + 5, end - 1, end + 100):  # in the overlap, across the end, after it
+            chars[at : at + 2] = ["中", "国"]
+    chars[10:12] = ["中", "国"]
+    assert _spans("".join(chars)) == spans
     return "".join(chars)
 
 
