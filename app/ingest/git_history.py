@@ -23,10 +23,12 @@ from pathlib import Path
 
 from app.config import Settings
 from app.ingest.git import SYMLINK, Change, Commit, Repository
+from app.ingest.prepare import reads_as_index_page
 from app.ingest.slots import (
     Identity,
     file_identity,
     identity_of,
+    index_named,
     is_slot,
     other_site_link,
     own_path,
@@ -115,6 +117,11 @@ class GitHistory(Source):
         self.versions = 0
         self.paths: dict[str, _Shown] = {}
         self.slot_versions: dict[str, _Shown] = {}
+        # What the slots held (slot path -> blob) at each commit that wrote an index page,
+        # the article each slot blob is a version of, and where that article is stored.
+        self.slots_held: dict[str, dict[str, str]] = {}
+        self._identities: dict[str, Identity] = {}
+        self._stored_at: dict[Identity, str] = {}
 
     def __iter__(self) -> Iterator[SourceFile]:
         with Repository(self.location) as repo:
@@ -130,7 +137,9 @@ class GitHistory(Source):
             changed = {i for i, v in groups.items() if any(self._wanted(x) for x in v)}
             # Files a changed slot article may be one article with (``slots`` module).
             merging = {f"content/gnews/{gnews_id}.md" for _, gnews_id in changed}
-            paths = [p for p in sorted(self.paths) if self._wanted(self.paths[p]) or p in merging]
+            # Index pages first: their entries are then at hand when the articles are written.
+            ordered = sorted(self.paths, key=lambda p: (not index_named(p), p))
+            paths = [p for p in ordered if self._wanted(self.paths[p]) or p in merging]
             self.state.bytes_total = len(paths) + len(changed) + len(failed)
             yield from failed
             for path in paths:
@@ -209,6 +218,8 @@ class GitHistory(Source):
                     shown.fresh = after
                 shown.blob, shown.mode, shown.commit = change.blob, change.mode, commit.sha
                 shown.wrote, shown.present = at, True
+        if held and any(index_named(change.path) for change in commit.changes):
+            self.slots_held[commit.sha] = dict(held)
         return left
 
     # -- the slot versions ---------------------------------------------------------------
@@ -223,6 +234,8 @@ class GitHistory(Source):
         for version in self.slot_versions.values():
             data = repo.blob(version.blob, limit)
             identity = identity_of(data) if data is not None else None
+            if identity is not None:
+                self._identities[version.blob] = identity
             if identity is None and self._wanted(version):
                 where = f"{version.path}@{version.commit[:12]}"
                 failed.append(SourceFile(where, problem=_nameless(data, limit)))
@@ -271,11 +284,16 @@ class GitHistory(Source):
             yield from self._slot_file(repo, path, [shown, *versions])
             return
         seen = shown.seen()
+        written = Written(shown.commit, shown.wrote)
+        if index_named(path) and reads_as_index_page(path, data):
+            # Every version's entries, oldest first, so that the newest information wins.
+            yield from self._index_versions(repo, path, shown.older)
+            slots = self._slots_at(repo, shown.commit)
+            yield SourceFile(path, data=data, seen=seen, written=written, slots=slots)
+            return
         earlier, failed = self._older(repo, path, shown.older, seen)
         yield from failed
-        yield SourceFile(
-            path, data=data, seen=seen, written=Written(shown.commit, shown.wrote), earlier=earlier
-        )
+        yield SourceFile(path, data=data, seen=seen, written=written, earlier=earlier)
 
     def _read(
         self, repo: Repository, path: str, newest: _Shown, seen: Seen, older: list[_Older]
@@ -289,6 +307,46 @@ class GitHistory(Source):
         yield from failed
         written = Written(newest.commit, newest.wrote)
         yield SourceFile(path, data=data, seen=seen, written=written, earlier=earlier)
+
+    def _index_versions(
+        self, repo: Repository, path: str, older: Iterable[_Older]
+    ) -> Iterator[SourceFile]:
+        """An index page's older versions not given before, oldest first, one by one (so
+        that a long history is never held at once), each with its commit's slots."""
+        limit = self.settings.max_file_bytes
+        for old in sorted(older, key=lambda o: (o.wrote, o.commit)):
+            if not (self.since is None or old.fresh):
+                continue
+            data = repo.blob(old.blob, limit)
+            if data is None:
+                yield SourceFile(f"{path}@{old.commit[:12]}", problem=too_large(None, limit))
+                continue
+            slots = self._slots_at(repo, old.commit)
+            written = Written(old.commit, old.wrote)
+            yield SourceFile(path, data=data, written=written, slots=slots, index_version=True)
+
+    def _slots_at(self, repo: Repository, commit: str) -> dict[str, str]:
+        """Slot path -> the path of the article the slot held at this commit."""
+        held = self.slots_held.get(commit, {})
+        return {
+            slot: self._stored_path(repo, self._identities[blob])
+            for slot, blob in held.items()
+            if blob in self._identities
+        }
+
+    def _stored_path(self, repo: Repository, identity: Identity) -> str:
+        """Where the article of a slot version is stored (the ``slots`` module's rule)."""
+        found = self._stored_at.get(identity)
+        if found is None:
+            found = own_path(identity)
+            named = f"content/gnews/{identity[1]}.md"
+            shown = self.paths.get(named)
+            if shown is not None and shown.mode != SYMLINK:
+                data = repo.blob(shown.blob, self.settings.max_file_bytes)
+                if data is not None and file_identity(named, data) == identity:
+                    found = named
+            self._stored_at[identity] = found
+        return found
 
     def _older(
         self, repo: Repository, path: str, older: Iterable[_Older], seen: Seen

@@ -14,6 +14,10 @@ reported, not guessed.
 """
 
 import re
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+from app.parsing import IndexRecord
 
 SLOT = re.compile(r"content/gnews/\d+/README\.md")
 _FILE = re.compile(r"content/gnews/(\d+)\.md")
@@ -31,6 +35,13 @@ Identity = tuple[str, str]  # (space, GNews id)
 def is_slot(path: str) -> bool:
     """True for a rolling slot file ``content/gnews/<N>/README.md``."""
     return SLOT.fullmatch(path) is not None
+
+
+def index_named(path: str) -> bool:
+    """True for a README other than a slot file: where the archive keeps its index pages (the
+    content still decides what a file is; the name only says where to look first)."""
+    name = path.rsplit("/", 1)[-1].lower()
+    return name.startswith("readme") and name.endswith(".md") and not is_slot(path)
 
 
 def identity_of(data: bytes) -> Identity | None:
@@ -80,3 +91,18 @@ def own_path(identity: Identity) -> str:
     """Where the versions of an article with no file of its own are stored."""
     space, gnews_id = identity
     return f"content/gnews/{space}/{gnews_id}.md"
+
+
+def resolve_slot_links(
+    records: Iterable[IndexRecord], slots: Mapping[str, str]
+) -> list[IndexRecord]:
+    """An index page's entries with links to slots made links to the articles the slots held
+    at the page's commit (``slots``: slot path -> article path); a link to a slot that held
+    no article then is left out."""
+    out = []
+    for record in records:
+        if not is_slot(record.path):
+            out.append(record)
+        elif (target := slots.get(record.path)) is not None:
+            out.append(replace(record, path=target))
+    return out
