@@ -16,7 +16,7 @@ the commit of its newest version (so commits elsewhere in the archive do not rew
 article still in it: ``in_head`` says it is still there).
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +24,7 @@ from pathlib import Path
 from app.config import Settings
 from app.ingest.git import SYMLINK, Change, Commit, Repository
 from app.ingest.prepare import reads_as_index_page
+from app.ingest.run import IngestProgress
 from app.ingest.slots import (
     Identity,
     file_identity,
@@ -43,6 +44,10 @@ from app.ingest.sources import (
     is_article_name,
     too_large,
 )
+
+
+# Commits replayed between two progress reports: the log gives thousands a second.
+_COMMITS_SHOWN = 64
 
 
 class HistoryRewritten(SourceError):
@@ -104,6 +109,7 @@ class GitHistory(Source):
         *,
         ref: str | None = None,
         since: str | None = None,
+        progress: Callable[[IngestProgress], None] | None = None,
     ) -> None:
         super().__init__(str(location))
         self.location = location
@@ -111,6 +117,7 @@ class GitHistory(Source):
         self.ref = ref
         # A commit a previous run read to: only what changed after it is read again.
         self.since = since
+        self.progress = progress  # told of the commits replayed, every _COMMITS_SHOWN
         self.tip: str | None = None
         self.commits = 0
         self.commits_after = 0  # the commits after ``since`` (all of them without it)
@@ -157,8 +164,11 @@ class GitHistory(Source):
         holders: dict[str, int] = {}  # slot blob -> slots holding it now
         before: datetime | None = None
         after = self.since is None
+        total = repo.count(self.tip or "HEAD") if self.progress else None
         for commit in repo.log(self.tip or "HEAD"):
             self.commits += 1
+            if self.progress is not None and self.commits % _COMMITS_SHOWN == 0:
+                self.progress(IngestProgress(0, self.commits, total, "commits"))
             self.commits_after += after
             left = self._apply(commit, before, held, holders, after)
             for blob in left:
@@ -169,6 +179,8 @@ class GitHistory(Source):
             before = commit.committed_at
             after = after or commit.sha == self.since
         self.versions += len(self.slot_versions)
+        if self.progress is not None:
+            self.progress(IngestProgress(0, self.commits, total, "commits"))
 
     def _apply(
         self,

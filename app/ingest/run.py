@@ -65,11 +65,16 @@ _BATCH_BYTES = 4 * 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class IngestProgress:
-    """Where a run is: files seen, and ``done`` of ``total`` (bytes or files; None: unknown)."""
+    """Where a run is: files seen, and ``done`` of ``total`` (bytes or files; None: unknown).
+
+    ``stage`` is ``files`` while files are read, ``commits`` while a history is replayed
+    (``done`` and ``total`` then count commits).
+    """
 
     files: int
     done: int
     total: int | None
+    stage: str = "files"
 
 
 class _Parsing:
