@@ -45,7 +45,6 @@ from app.ingest.sources import (
     too_large,
 )
 
-
 # Commits replayed between two progress reports: the log gives thousands a second.
 _COMMITS_SHOWN = 64
 
