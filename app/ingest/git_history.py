@@ -8,7 +8,9 @@ each distinct version is a version of the GNews article it names (``app.ingest.s
 
 Every older version (an earlier blob of a path, the other versions of a slot article) comes
 with its file as ``SourceFile.earlier``, so the store keeps it as a revision; after a
-previous run, only the versions written since.
+previous run, only the versions written since. An index page's older versions come instead
+one by one before it, oldest first (``index_version``), each with what the slot files held
+at its commit (``slots``): every version's entries fill in, the newest winning.
 
 Times: ``first_seen_at`` is the committer time of the first commit that showed the article;
 ``last_seen_at`` that of the last commit that held it when it has left the ref, else that of
@@ -31,7 +33,7 @@ from app.ingest.slots import (
     identity_of,
     index_named,
     is_slot,
-    other_site_link,
+    nameless,
     own_path,
 )
 from app.ingest.sources import (
@@ -42,6 +44,7 @@ from app.ingest.sources import (
     Version,
     Written,
     is_article_name,
+    is_utf8,
     too_large,
 )
 
@@ -249,7 +252,8 @@ class GitHistory(Source):
                 self._identities[version.blob] = identity
             if identity is None and self._wanted(version):
                 where = f"{version.path}@{version.commit[:12]}"
-                failed.append(SourceFile(where, problem=_nameless(data, limit)))
+                problem = too_large(None, limit) if data is None else nameless(data)
+                failed.append(SourceFile(where, problem=problem))
             if identity is None:
                 continue
             groups.setdefault(identity, []).append(version)
@@ -278,7 +282,7 @@ class GitHistory(Source):
         if shown.mode == SYMLINK:
             yield SourceFile(path, problem="symbolic link")
             return
-        if not _utf8(path):
+        if not is_utf8(path):
             yield SourceFile(
                 path.encode("utf-8", "surrogateescape").decode(errors="replace"),
                 problem="path is not UTF-8",
@@ -382,20 +386,3 @@ class GitHistory(Source):
             old_seen = Seen(seen.first_seen_at, old.wrote, True)
             versions.append(Version(data, Written(old.commit, old.wrote), old_seen))
         return tuple(versions), failed
-
-
-def _utf8(path: str) -> bool:
-    try:
-        path.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _nameless(data: bytes | None, limit: int) -> str:
-    if data is None:
-        return too_large(None, limit)
-    link = other_site_link(data)
-    if link:
-        return f"slot version links no article of the zh-hans or articles id spaces ({link})"
-    return "slot version names no GNews article (no GNews source link with an id)"

@@ -73,6 +73,14 @@ def other_site_link(data: bytes) -> str | None:
     return found.group(1) if found else None
 
 
+def nameless(data: bytes) -> str:
+    """Why a slot version is no version of an article (``identity_of`` found none)."""
+    link = other_site_link(data)
+    if link:
+        return f"slot version links no article of the zh-hans or articles id spaces ({link})"
+    return "slot version names no GNews article (no GNews source link with an id)"
+
+
 def source_of(path: str) -> dict[str, str] | None:
     """The GNews source an article stored at ``own_path`` names (its path says which)."""
     found = _OWN.fullmatch(path)

@@ -120,6 +120,15 @@ def is_archive_name(name: str) -> bool:
     return name.lower().endswith(ARCHIVE_SUFFIXES)
 
 
+def is_utf8(path: str) -> bool:
+    """True when a path is valid UTF-8 (git hands paths over as bytes)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def is_article_name(name: str) -> bool:
     """True for the file suffixes that can hold an article or an index page."""
     return name.lower().endswith(ARTICLE_SUFFIXES)
