@@ -234,7 +234,33 @@ def prepare_chunk(items: list[ChunkItem], search: SearchBackend | None = None) -
         )
         for i in items
     )  # fmt: skip
-    return [p for p in prepared if p is not None]
+    return _without_repeats([p for p in prepared if p is not None])
+
+
+def _without_repeats(prepared: list[Prepared]) -> list[Prepared]:
+    """Each version of an index page keeps only the listings the version before it in the
+    chunk did not have as they are (most of a page's entries stay from one commit to the
+    next). Versions of a page come one after the other and are applied in order with
+    nothing between them, and applying the same listings again changes nothing: what is
+    stored is the same, for a fraction of the writer's work."""
+    out: list[Prepared] = []
+    before: tuple[str, dict[str, list[IndexRecord]]] | None = None
+    for item in prepared:
+        if not isinstance(item, PreparedIndexPage):
+            out.append(item)
+            before = None
+            continue
+        listed: dict[str, list[IndexRecord]] = {}
+        for record in item.records:
+            listed.setdefault(record.path, []).append(record)
+        if before is not None and before[0] == item.path:
+            seen = before[1]
+            fresh = [r for path, rs in listed.items() if seen.get(path) != rs for r in rs]
+            out.append(replace(item, records=fresh))
+        else:
+            out.append(item)
+        before = (item.path, listed)
+    return out
 
 
 def lacks_of(parsed: ParsedArticle) -> list[str]:

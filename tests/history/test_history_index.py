@@ -189,3 +189,22 @@ def test_index_versions_read_the_same_in_parse_workers(
 ) -> None:
     ingest_history(engine, _repo(tmp_path / "repo").root, settings, workers=workers)
     assert _served(engine)["gnews-zh-hans-1700001"]["title"] == "甲"
+
+
+def test_a_listing_that_comes_back_wins_again(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    """Versions repeat most listings (each is applied only where it differs from the
+    version before it): a summary changed and changed back is the one served."""
+    repo = Repo(tmp_path / "repo")
+    repo.commit({NEWS: gnews("新闻", _old(1600100))})
+    others = [
+        _entry(f"content/gnews/160010{n}.md", "别的", "摘要", "3/2/2023 9:00 AM") for n in (1, 2)
+    ]
+    for summary in ("甲", "甲", "乙", "乙", "甲", "甲"):
+        repo.commit(
+            {"README.md": _page(_entry(NEWS, "新闻", summary, "3/2/2023 9:00 AM"), *others)}
+        )
+    report, _ = ingest_history(engine, repo.root, settings, workers=1)
+    assert report.index_pages == 3 and report.failed == []  # three distinct blobs
+    assert _served(engine)["gnews-1600100"]["summary"] == "甲"
