@@ -10,7 +10,8 @@ the repository's history holds that file and its own link is in the same space; 
 they are an article of their own at the path ``content/gnews/<space>/<id>.md`` (id
 ``gnews-<space>-<id>``), a path no file of the archive has, so two unrelated articles that
 share a number never merge. A version that links to no article of the two spaces is
-reported, not guessed.
+reported, not guessed. The 2021-22 index pages link to slots, not articles: such a link
+means the article the slot held at the page's commit (``resolve_slot_links``).
 """
 
 import re
