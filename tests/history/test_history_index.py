@@ -5,7 +5,6 @@ slot held at that commit. Both databases."""
 from pathlib import Path
 from typing import Any
 
-import pytest
 from ingest.corpus_kit import feed_rows
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -183,11 +182,10 @@ def test_a_bad_index_version_is_reported_with_its_commit(
     assert set(_entries(engine)) == {NEWS, "content/gnews/1600101.md", "content/gnews/1600102.md"}
 
 
-@pytest.mark.parametrize("workers", [2])
 def test_index_versions_read_the_same_in_parse_workers(
-    engine: Engine, settings: Settings, tmp_path: Path, workers: int
+    engine: Engine, settings: Settings, tmp_path: Path
 ) -> None:
-    ingest_history(engine, _repo(tmp_path / "repo").root, settings, workers=workers)
+    ingest_history(engine, _repo(tmp_path / "repo").root, settings, workers=2)
     assert _served(engine)["gnews-zh-hans-1700001"]["title"] == "甲"
 
 
