@@ -127,7 +127,7 @@ def _with_progress_bar(
 ) -> IngestReport:
     unit = "bytes" if not history and path.is_file() and is_archive_name(path.name) else "files"
     columns = [
-        TextColumn("[bold]ingest[/]"),
+        TextColumn("[bold]ingest[/] {task.description}"),
         BarColumn(),
         MofNCompleteColumn() if unit == "files" else TextColumn("{task.percentage:>3.0f}%"),
         TextColumn("{task.fields[files]} files"),
@@ -136,10 +136,12 @@ def _with_progress_bar(
     # No refresh thread (auto_refresh off): the ingest forks its parse workers, and a process
     # with other threads running should not fork. The bar is redrawn as progress comes in.
     with Progress(*columns, console=console, transient=True, auto_refresh=False) as bar:
-        task = bar.add_task("ingest", total=None, files=0)
+        # A history's bar first counts the commits replayed, then the files read.
+        task = bar.add_task("commits" if history else unit, total=None, files=0)
 
         def show(p: IngestProgress) -> None:
-            bar.update(task, completed=p.done, total=p.total, files=p.files)
+            stage = p.stage if p.stage == "commits" else unit
+            bar.update(task, description=stage, completed=p.done, total=p.total, files=p.files)
             bar.refresh()
 
         return run(show)

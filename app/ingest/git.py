@@ -118,6 +118,10 @@ class Repository:
             if proc.wait() != 0:
                 raise SourceError(f"git log: {error.decode(errors='replace').strip()}")
 
+    def count(self, tip: str) -> int:
+        """How many commits ``log(tip)`` gives (the first-parent line up to ``tip``)."""
+        return int(_git(self.git_dir, "rev-list", "--count", "--first-parent", tip).strip())
+
     def is_ancestor(self, older: str, tip: str) -> bool:
         """True when commit ``older`` is in the history of ``tip`` (or is ``tip``)."""
         done = subprocess.run(

@@ -8,7 +8,9 @@ each distinct version is a version of the GNews article it names (``app.ingest.s
 
 Every older version (an earlier blob of a path, the other versions of a slot article) comes
 with its file as ``SourceFile.earlier``, so the store keeps it as a revision; after a
-previous run, only the versions written since.
+previous run, only the versions written since. An index page's older versions come instead
+one by one before it, oldest first (``index_version``), each with what the slot files held
+at its commit (``slots``): every version's entries fill in, the newest winning.
 
 Times: ``first_seen_at`` is the committer time of the first commit that showed the article;
 ``last_seen_at`` that of the last commit that held it when it has left the ref, else that of
@@ -16,19 +18,22 @@ the commit of its newest version (so commits elsewhere in the archive do not rew
 article still in it: ``in_head`` says it is still there).
 """
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from app.config import Settings
 from app.ingest.git import SYMLINK, Change, Commit, Repository
+from app.ingest.prepare import reads_as_index_page
+from app.ingest.run import IngestProgress
 from app.ingest.slots import (
     Identity,
     file_identity,
     identity_of,
+    index_named,
     is_slot,
-    other_site_link,
+    nameless,
     own_path,
 )
 from app.ingest.sources import (
@@ -39,8 +44,12 @@ from app.ingest.sources import (
     Version,
     Written,
     is_article_name,
+    is_utf8,
     too_large,
 )
+
+# Commits replayed between two progress reports: the log gives thousands a second.
+_COMMITS_SHOWN = 64
 
 
 class HistoryRewritten(SourceError):
@@ -102,6 +111,7 @@ class GitHistory(Source):
         *,
         ref: str | None = None,
         since: str | None = None,
+        progress: Callable[[IngestProgress], None] | None = None,
     ) -> None:
         super().__init__(str(location))
         self.location = location
@@ -109,12 +119,18 @@ class GitHistory(Source):
         self.ref = ref
         # A commit a previous run read to: only what changed after it is read again.
         self.since = since
+        self.progress = progress  # told of the commits replayed, every _COMMITS_SHOWN
         self.tip: str | None = None
         self.commits = 0
         self.commits_after = 0  # the commits after ``since`` (all of them without it)
         self.versions = 0
         self.paths: dict[str, _Shown] = {}
         self.slot_versions: dict[str, _Shown] = {}
+        # What the slots held (slot path -> blob) at each commit that wrote an index page,
+        # the article each slot blob is a version of, and where that article is stored.
+        self.slots_held: dict[str, dict[str, str]] = {}
+        self._identities: dict[str, Identity] = {}
+        self._stored_at: dict[Identity, str] = {}
 
     def __iter__(self) -> Iterator[SourceFile]:
         with Repository(self.location) as repo:
@@ -130,7 +146,9 @@ class GitHistory(Source):
             changed = {i for i, v in groups.items() if any(self._wanted(x) for x in v)}
             # Files a changed slot article may be one article with (``slots`` module).
             merging = {f"content/gnews/{gnews_id}.md" for _, gnews_id in changed}
-            paths = [p for p in sorted(self.paths) if self._wanted(self.paths[p]) or p in merging]
+            # Index pages first: their entries are then at hand when the articles are written.
+            ordered = sorted(self.paths, key=lambda p: (not index_named(p), p))
+            paths = [p for p in ordered if self._wanted(self.paths[p]) or p in merging]
             self.state.bytes_total = len(paths) + len(changed) + len(failed)
             yield from failed
             for path in paths:
@@ -148,8 +166,11 @@ class GitHistory(Source):
         holders: dict[str, int] = {}  # slot blob -> slots holding it now
         before: datetime | None = None
         after = self.since is None
+        total = repo.count(self.tip or "HEAD") if self.progress else None
         for commit in repo.log(self.tip or "HEAD"):
             self.commits += 1
+            if self.progress is not None and self.commits % _COMMITS_SHOWN == 0:
+                self.progress(IngestProgress(0, self.commits, total, "commits"))
             self.commits_after += after
             left = self._apply(commit, before, held, holders, after)
             for blob in left:
@@ -160,6 +181,8 @@ class GitHistory(Source):
             before = commit.committed_at
             after = after or commit.sha == self.since
         self.versions += len(self.slot_versions)
+        if self.progress is not None:
+            self.progress(IngestProgress(0, self.commits, total, "commits"))
 
     def _apply(
         self,
@@ -209,6 +232,8 @@ class GitHistory(Source):
                     shown.fresh = after
                 shown.blob, shown.mode, shown.commit = change.blob, change.mode, commit.sha
                 shown.wrote, shown.present = at, True
+        if held and any(index_named(change.path) for change in commit.changes):
+            self.slots_held[commit.sha] = dict(held)
         return left
 
     # -- the slot versions ---------------------------------------------------------------
@@ -223,9 +248,12 @@ class GitHistory(Source):
         for version in self.slot_versions.values():
             data = repo.blob(version.blob, limit)
             identity = identity_of(data) if data is not None else None
+            if identity is not None:
+                self._identities[version.blob] = identity
             if identity is None and self._wanted(version):
                 where = f"{version.path}@{version.commit[:12]}"
-                failed.append(SourceFile(where, problem=_nameless(data, limit)))
+                problem = too_large(None, limit) if data is None else nameless(data)
+                failed.append(SourceFile(where, problem=problem))
             if identity is None:
                 continue
             groups.setdefault(identity, []).append(version)
@@ -254,7 +282,7 @@ class GitHistory(Source):
         if shown.mode == SYMLINK:
             yield SourceFile(path, problem="symbolic link")
             return
-        if not _utf8(path):
+        if not is_utf8(path):
             yield SourceFile(
                 path.encode("utf-8", "surrogateescape").decode(errors="replace"),
                 problem="path is not UTF-8",
@@ -271,11 +299,16 @@ class GitHistory(Source):
             yield from self._slot_file(repo, path, [shown, *versions])
             return
         seen = shown.seen()
+        written = Written(shown.commit, shown.wrote)
+        if index_named(path) and reads_as_index_page(path, data):
+            # Every version's entries, oldest first, so that the newest information wins.
+            yield from self._index_versions(repo, path, shown.older)
+            slots = self._slots_at(repo, shown.commit)
+            yield SourceFile(path, data=data, seen=seen, written=written, slots=slots)
+            return
         earlier, failed = self._older(repo, path, shown.older, seen)
         yield from failed
-        yield SourceFile(
-            path, data=data, seen=seen, written=Written(shown.commit, shown.wrote), earlier=earlier
-        )
+        yield SourceFile(path, data=data, seen=seen, written=written, earlier=earlier)
 
     def _read(
         self, repo: Repository, path: str, newest: _Shown, seen: Seen, older: list[_Older]
@@ -289,6 +322,46 @@ class GitHistory(Source):
         yield from failed
         written = Written(newest.commit, newest.wrote)
         yield SourceFile(path, data=data, seen=seen, written=written, earlier=earlier)
+
+    def _index_versions(
+        self, repo: Repository, path: str, older: Iterable[_Older]
+    ) -> Iterator[SourceFile]:
+        """An index page's older versions not given before, oldest first, one by one (so
+        that a long history is never held at once), each with its commit's slots."""
+        limit = self.settings.max_file_bytes
+        for old in sorted(older, key=lambda o: (o.wrote, o.commit)):
+            if not (self.since is None or old.fresh):
+                continue
+            data = repo.blob(old.blob, limit)
+            if data is None:
+                yield SourceFile(f"{path}@{old.commit[:12]}", problem=too_large(None, limit))
+                continue
+            slots = self._slots_at(repo, old.commit)
+            written = Written(old.commit, old.wrote)
+            yield SourceFile(path, data=data, written=written, slots=slots, index_version=True)
+
+    def _slots_at(self, repo: Repository, commit: str) -> dict[str, str]:
+        """Slot path -> the path of the article the slot held at this commit."""
+        held = self.slots_held.get(commit, {})
+        return {
+            slot: self._stored_path(repo, self._identities[blob])
+            for slot, blob in held.items()
+            if blob in self._identities
+        }
+
+    def _stored_path(self, repo: Repository, identity: Identity) -> str:
+        """Where the article of a slot version is stored (the ``slots`` module's rule)."""
+        found = self._stored_at.get(identity)
+        if found is None:
+            found = own_path(identity)
+            named = f"content/gnews/{identity[1]}.md"
+            shown = self.paths.get(named)
+            if shown is not None and shown.mode != SYMLINK:
+                data = repo.blob(shown.blob, self.settings.max_file_bytes)
+                if data is not None and file_identity(named, data) == identity:
+                    found = named
+            self._stored_at[identity] = found
+        return found
 
     def _older(
         self, repo: Repository, path: str, older: Iterable[_Older], seen: Seen
@@ -313,20 +386,3 @@ class GitHistory(Source):
             old_seen = Seen(seen.first_seen_at, old.wrote, True)
             versions.append(Version(data, Written(old.commit, old.wrote), old_seen))
         return tuple(versions), failed
-
-
-def _utf8(path: str) -> bool:
-    try:
-        path.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _nameless(data: bytes | None, limit: int) -> str:
-    if data is None:
-        return too_large(None, limit)
-    link = other_site_link(data)
-    if link:
-        return f"slot version links no article of the zh-hans or articles id spaces ({link})"
-    return "slot version names no GNews article (no GNews source link with an id)"

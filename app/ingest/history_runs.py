@@ -59,7 +59,7 @@ def ingest_history(
 ) -> tuple[IngestReport, GitHistory]:
     """Ingests a repository's history from where the last run left it (all with ``full``)."""
     since = None if full else stored_commit(engine, location, ref)
-    source = GitHistory(location, settings, ref=ref, since=since)
+    source = GitHistory(location, settings, ref=ref, since=since, progress=progress)
     report = ingest(engine, source, settings=settings, workers=workers, progress=progress)
     if report.complete and source.tip is not None:
         _store_commit(engine, location, ref, source.tip)

@@ -6,7 +6,8 @@ happen here, before anything is written.
 """
 
 import hashlib
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC
 from typing import Any, NamedTuple
 
@@ -21,7 +22,7 @@ from app.articles.mapping import (
 )
 from app.articles.revisions import compress
 from app.identity import article_id
-from app.ingest.slots import source_of
+from app.ingest.slots import resolve_slot_links, source_of
 from app.ingest.sources import Seen, Version, Written
 from app.parsing import IndexRecord, ParsedArticle, parse_article, parse_index_page
 from app.search import PreparedText, SearchBackend
@@ -106,6 +107,8 @@ class ChunkItem(NamedTuple):
     seen: Seen | None = None
     written: Written | None = None
     earlier: tuple[Version, ...] = ()
+    slots: Mapping[str, str] | None = None
+    index_version: bool = False
 
 
 def source_hash(data: bytes, seen: Seen | None = None) -> str:
@@ -161,6 +164,15 @@ def prepare_version(
     return prepared, text
 
 
+def reads_as_index_page(path: str, data: bytes) -> bool:
+    """True when a file's bytes are an index page, as the ingest tells them (by content)."""
+    text, _ = decode(data)
+    try:
+        return text is not None and parse_index_page(path, text) is not None
+    except Exception:  # noqa: BLE001  (a file the parser chokes on is no index page)
+        return False
+
+
 def prepare(
     path: str,
     data: bytes,
@@ -170,15 +182,22 @@ def prepare(
     seen: Seen | None = None,
     written: Written | None = None,
     earlier: tuple[Version, ...] = (),
-) -> Prepared:
+    slots: Mapping[str, str] | None = None,
+    index_version: bool = False,
+) -> Prepared | None:
     """Parses one file and its older versions; never raises (a parser exception becomes a
     ``FailedFile``).
 
     ``search``: the backend the articles will be indexed by, which then makes its index
-    text here too; without it the writer's backend makes it. ``seen``, ``written`` and
-    ``earlier``: what a history said of the file.
+    text here too; without it the writer's backend makes it. ``seen``, ``written``,
+    ``earlier``, ``slots`` and ``index_version``: what a history said of the file (an older
+    version of an index page gives only its entries: None when it was no index page).
     """
     prepared, text = prepare_version(path, data, digest, seen)
+    if isinstance(prepared, PreparedIndexPage) and slots is not None:
+        prepared = replace(prepared, records=resolve_slot_links(prepared.records, slots))
+    if index_version:
+        return _index_version(prepared, written)
     if not isinstance(prepared, PreparedArticle) or text is None:
         return prepared
     try:
@@ -197,15 +216,51 @@ def prepare(
     return prepared
 
 
+def _index_version(prepared: Prepared, written: Written | None) -> Prepared | None:
+    """An older version of an index page: its entries, its failure (named with its commit),
+    or None when it was no index page then (an index page's older version is no article)."""
+    if isinstance(prepared, FailedFile):
+        where = f"{prepared.path}@{written.commit[:12]}" if written else prepared.path
+        return FailedFile(where, prepared.reason)
+    return prepared if isinstance(prepared, PreparedIndexPage) else None
+
+
 def prepare_chunk(items: list[ChunkItem], search: SearchBackend | None = None) -> list[Prepared]:
     """``prepare`` over several files: the unit of work sent to a worker process."""
-    return [
+    prepared = (
         prepare(
             i.path, i.data, i.digest, search=search, seen=i.seen, written=i.written,
-            earlier=i.earlier,
+            earlier=i.earlier, slots=i.slots, index_version=i.index_version,
         )
         for i in items
-    ]  # fmt: skip
+    )  # fmt: skip
+    return _without_repeats([p for p in prepared if p is not None])
+
+
+def _without_repeats(prepared: list[Prepared]) -> list[Prepared]:
+    """Each version of an index page keeps only the listings the version before it in the
+    chunk did not have as they are (most of a page's entries stay from one commit to the
+    next). Versions of a page come one after the other and are applied in order with
+    nothing between them, and applying the same listings again changes nothing: what is
+    stored is the same, for a fraction of the writer's work."""
+    out: list[Prepared] = []
+    before: tuple[str, dict[str, list[IndexRecord]]] | None = None
+    for item in prepared:
+        if not isinstance(item, PreparedIndexPage):
+            out.append(item)
+            before = None
+            continue
+        listed: dict[str, list[IndexRecord]] = {}
+        for record in item.records:
+            listed.setdefault(record.path, []).append(record)
+        if before is not None and before[0] == item.path:
+            seen = before[1]
+            fresh = [r for path, rs in listed.items() if seen.get(path) != rs for r in rs]
+            out.append(replace(item, records=fresh))
+        else:
+            out.append(item)
+        before = (item.path, listed)
+    return out
 
 
 def lacks_of(parsed: ParsedArticle) -> list[str]:

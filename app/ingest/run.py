@@ -65,11 +65,16 @@ _BATCH_BYTES = 4 * 1024 * 1024
 
 @dataclass(frozen=True, slots=True)
 class IngestProgress:
-    """Where a run is: files seen, and ``done`` of ``total`` (bytes or files; None: unknown)."""
+    """Where a run is: files seen, and ``done`` of ``total`` (bytes or files; None: unknown).
+
+    ``stage`` is ``files`` while files are read, ``commits`` while a history is replayed
+    (``done`` and ``total`` then count commits).
+    """
 
     files: int
     done: int
     total: int | None
+    stage: str = "files"
 
 
 class _Parsing:
@@ -199,9 +204,10 @@ class _Run:
     def take(self, file: SourceFile) -> None:
         self.report.files += 1
         problem = file.problem
-        if problem is None and file.path in self.seen:
-            problem = f"the same path appears twice in the {self.input_name}"
-        self.seen.add(file.path)
+        if not file.index_version:  # an index page's older versions come before it
+            if problem is None and file.path in self.seen:
+                problem = f"the same path appears twice in the {self.input_name}"
+            self.seen.add(file.path)
         if problem is not None or file.data is None:
             if self.ahead == 0:
                 # Parsed in this process, the files before it cost nothing to finish first,
@@ -211,8 +217,11 @@ class _Run:
             return
         digest = source_hash(file.data, file.seen)
         self.chunk.append(
-            ChunkItem(file.path, file.data, digest, file.seen, file.written, file.earlier)
-        )
+            ChunkItem(
+                file.path, file.data, digest, file.seen, file.written, file.earlier,
+                file.slots, file.index_version,
+            )
+        )  # fmt: skip
         self.chunk_bytes += len(file.data) + sum(len(v.data) for v in file.earlier)
         if len(self.chunk) >= _CHUNK_FILES or self.chunk_bytes >= _CHUNK_BYTES:
             self.submit()

@@ -10,10 +10,15 @@ the repository's history holds that file and its own link is in the same space; 
 they are an article of their own at the path ``content/gnews/<space>/<id>.md`` (id
 ``gnews-<space>-<id>``), a path no file of the archive has, so two unrelated articles that
 share a number never merge. A version that links to no article of the two spaces is
-reported, not guessed.
+reported, not guessed. The 2021-22 index pages link to slots, not articles: such a link
+means the article the slot held at the page's commit (``resolve_slot_links``).
 """
 
 import re
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+
+from app.parsing import IndexRecord
 
 SLOT = re.compile(r"content/gnews/\d+/README\.md")
 _FILE = re.compile(r"content/gnews/(\d+)\.md")
@@ -31,6 +36,13 @@ Identity = tuple[str, str]  # (space, GNews id)
 def is_slot(path: str) -> bool:
     """True for a rolling slot file ``content/gnews/<N>/README.md``."""
     return SLOT.fullmatch(path) is not None
+
+
+def index_named(path: str) -> bool:
+    """True for a README other than a slot file: where the archive keeps its index pages (the
+    content still decides what a file is; the name only says where to look first)."""
+    name = path.rsplit("/", 1)[-1].lower()
+    return name.startswith("readme") and name.endswith(".md") and not is_slot(path)
 
 
 def identity_of(data: bytes) -> Identity | None:
@@ -62,6 +74,14 @@ def other_site_link(data: bytes) -> str | None:
     return found.group(1) if found else None
 
 
+def nameless(data: bytes) -> str:
+    """Why a slot version is no version of an article (``identity_of`` found none)."""
+    link = other_site_link(data)
+    if link:
+        return f"slot version links no article of the zh-hans or articles id spaces ({link})"
+    return "slot version names no GNews article (no GNews source link with an id)"
+
+
 def source_of(path: str) -> dict[str, str] | None:
     """The GNews source an article stored at ``own_path`` names (its path says which)."""
     found = _OWN.fullmatch(path)
@@ -80,3 +100,18 @@ def own_path(identity: Identity) -> str:
     """Where the versions of an article with no file of its own are stored."""
     space, gnews_id = identity
     return f"content/gnews/{space}/{gnews_id}.md"
+
+
+def resolve_slot_links(
+    records: Iterable[IndexRecord], slots: Mapping[str, str]
+) -> list[IndexRecord]:
+    """An index page's entries with links to slots made links to the articles the slots held
+    at the page's commit (``slots``: slot path -> article path); a link to a slot that held
+    no article then is left out."""
+    out = []
+    for record in records:
+        if not is_slot(record.path):
+            out.append(record)
+        elif (target := slots.get(record.path)) is not None:
+            out.append(replace(record, path=target))
+    return out

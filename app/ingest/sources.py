@@ -8,7 +8,7 @@ reads every kind the same way. Archives are read by ``app.ingest.archives``.
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -61,6 +61,10 @@ class SourceFile:
 
     A history also says which commit wrote these bytes (``written``) and gives the older
     versions it has not given before (``earlier``): each becomes a revision of the article.
+    An index page's older versions come one by one, oldest first, before the page itself
+    (``index_version``: read for their entries only, so the same path comes again), each
+    with ``slots``: the article each slot file ``content/gnews/<N>/README.md`` held at its
+    commit, which is what the page's links to those slots meant then.
     """
 
     path: str
@@ -69,6 +73,8 @@ class SourceFile:
     seen: Seen | None = None
     written: Written | None = None
     earlier: tuple[Version, ...] = ()
+    slots: Mapping[str, str] | None = None
+    index_version: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +118,15 @@ class Source(ABC):
 def is_archive_name(name: str) -> bool:
     """True for the archive suffixes an ingest opens."""
     return name.lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def is_utf8(path: str) -> bool:
+    """True when a path is valid UTF-8 (git hands paths over as bytes)."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def is_article_name(name: str) -> bool:

@@ -172,3 +172,23 @@ def test_slot_versions_are_versions_of_the_articles_they_name(
     assert served["gnews-500"]["first_seen_at"] == f"{at(2):%Y-%m-%dT%H:%M:%SZ}"
     assert served["gnews-articles-500"]["title"] == "新空间同号"
     assert served["gnews-articles-500"]["source"]["url"] == NEW.format(500)
+
+
+def test_a_renamed_file_keeps_both_paths(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    """Real history renames files (2023-03: ``content/gnews/960452.md`` became
+    ``content/gnews/1014238.md``): the log is read without rename detection, so that is
+    a deletion and an addition, and both paths stay served, the old one out of the ref."""
+    repo = Repo(tmp_path / "repo")
+    repo.commit({NEWS: gnews("原文", OLD.format(1600100))})
+    repo.git("mv", NEWS, "content/gnews/1600101.md")
+    repo.commit({})
+    report = ingest(engine, GitHistory(repo.root, settings), settings=settings)
+    assert sorted(report.added) == ["gnews-1600100", "gnews-1600101"] and report.failed == []
+    served = _served(engine)
+    assert served["gnews-1600100"]["in_head"] is False
+    assert served["gnews-1600100"]["last_seen_at"] == f"{at(0):%Y-%m-%dT%H:%M:%SZ}"
+    renamed = served["gnews-1600101"]
+    assert renamed["in_head"] is True and renamed["title"] == "原文"
+    assert renamed["first_seen_at"] == f"{at(1):%Y-%m-%dT%H:%M:%SZ}"

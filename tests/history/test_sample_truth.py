@@ -1,6 +1,6 @@
-"""The shared history sample (1,003 real commits of slot files) against its truth file:
-titles, source links, dates, one article per GNews article and one revision per version.
-Both databases."""
+"""The shared history sample (1,003 real commits of slot files and index pages) against its
+truth file: titles, source links, dates, one article per GNews article, one revision per
+version, and every index version's entries on the articles they listed. Both databases."""
 
 import html
 import json
@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.ingest import GitHistory, ingest
-from app.models import Article, ArticleRevision
+from app.models import Article, ArticleRevision, IndexEntry
 
 BUNDLE = SHARED / "corpus" / "ourhimalayas-txt-history-sample.git.bundle"
 TRUTH = SHARED / "corpus" / "history-sample-truth.jsonl"
@@ -49,6 +49,7 @@ def test_the_sample_serves_the_truths_articles(engine: Engine, settings: Setting
             ArticleRevision.article_id  # type: ignore[arg-type]
         )
         kept = dict(session.execute(per_article).tuples().all())
+        entries = {e.path: e.title for e in session.scalars(select(IndexEntry))}
     # Served = distinct articles: no slot-number duplicates, no merged id spaces.
     assert len(served) == len(truth) == 5382
     titles = urls = dates = 0
@@ -66,6 +67,17 @@ def test_the_sample_serves_the_truths_articles(engine: Engine, settings: Setting
         undated = article.published_precision == "first_seen"
         dates += close and (not undated or article.published_at == article.first_seen_at)
     assert titles >= BAR * len(truth), titles
+    # Every version of the two index pages was read (1,002 + 1,000; the first README.md is
+    # the repository's two-line description, no index page), its links to slots resolved
+    # at its commit: the newest listing of each article has the truth's title, but for a
+    # few translations a slot showed in the original's place.
+    assert report.index_pages == 2001
+    listed = sum(
+        _clean(entries.get(f"content/gnews/zh-hans/{item['gnews_id']}.md")) == _clean(item["title"])
+        for item in truth
+    )
+    assert listed >= BAR * len(truth), listed
+    assert not any("README" in path for path in entries)
     assert urls >= BAR * len(truth), urls
     assert dates >= BAR * len(truth), dates
     # What the slots show of other GNews sites with no link to an article of the two spaces.
