@@ -80,6 +80,8 @@ class Article(SQLModel, table=True):
         Index("ix_article_published", "published_at", "id"),
         Index("ix_article_updated", "updated_at", "id"),
         Index("ix_article_collection_published", "collection", "published_at", "id"),
+        # Finds the few empty stubs, whose tags a list leaves out of the tags' counts.
+        Index("ix_article_empty", "is_empty", "id"),
     )
 
     id: str = Field(sa_column=Column(String(300), primary_key=True))
@@ -129,6 +131,22 @@ class Article(SQLModel, table=True):
     updated_at: datetime = Field(
         default_factory=utcnow, sa_column=Column(UTCDateTime(), nullable=False)
     )
+
+
+class ArticleTally(SQLModel, table=True):
+    """How many articles each (collection, year, month, is_empty) holds: cheap totals and facets.
+
+    Triggers on ``article`` (migration 0012) keep it in step with every writer; ``year`` and
+    ``month`` are 0 for articles without a publication time. Rows may reach 0 and stay.
+    """
+
+    __tablename__ = "article_tally"
+
+    collection: str = Field(sa_column=Column(String(40), primary_key=True))
+    year: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    month: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    is_empty: bool = Field(sa_column=Column(Boolean, primary_key=True))
+    article_count: int = Field(default=0, sa_column=Column(Integer, nullable=False))
 
 
 class ArticleDocument(SQLModel, table=True):
