@@ -62,6 +62,13 @@ class Settings(BaseSettings):
         default=30, description="Cache-Control max-age (seconds) of list pages (/articles, /tags)."
     )
 
+    facet_size: int = Field(
+        default=10,
+        ge=1,
+        le=100,
+        description="Values per facet a list answers when the request gives no `facet_size`.",
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:

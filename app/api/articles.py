@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 from sqlmodel import Session
 
+from app.api.counting import ListCountingDep
 from app.api.deps import EngineDep, SettingsDep, read
 from app.api.listing import (
     NO_NUL,
@@ -53,6 +54,7 @@ async def list_articles(
     settings: SettingsDep,
     article_filter: ArticleFilterDep,
     paging: ArticlePagingDep,
+    counting: ListCountingDep,
 ) -> Response:
     """Articles matching every given filter, a page at a time (keyset cursor in `next` and `Link`).
 
@@ -62,7 +64,12 @@ async def list_articles(
     return await read(
         engine,
         lambda session: articles_page(
-            request, session, settings, article_filter=article_filter, paging=paging
+            request,
+            session,
+            settings,
+            article_filter=article_filter,
+            paging=paging,
+            counting=counting,
         ),
     )
 

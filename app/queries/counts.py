@@ -77,8 +77,8 @@ def _top(session: Session, stmt: Select[Any], size: int, *, text: bool) -> list[
 
     Ties go by value, text in code point order on both databases.
     """
-    count = stmt.selected_columns[-1]
-    value: Any = stmt.selected_columns[0]
+    value: Any
+    value, count = list(stmt.selected_columns)
     if text:
         value = code_point_order(value, session)
     rows = session.execute(stmt.order_by(count.desc(), value).limit(size)).all()
@@ -142,7 +142,7 @@ def _counted_facet(
 
 def _tag_facet(session: Session, counts: Select[Any], size: int) -> list[FacetValue]:
     """The ``size`` tags with the most articles, from ``(tag_id, count)`` rows (grouped here)."""
-    tag_id, n = counts.selected_columns
+    tag_id, n = list(counts.selected_columns)
     per_tag = counts.group_by(tag_id).subquery()
     stmt = (
         select(col(Tag.name), col(Tag.kind), per_tag.c[n.name])

@@ -66,8 +66,6 @@ def hit_ids(terms: Sequence[Term]) -> Subquery:
     return statement.columns(article_id=String).subquery("hits")
 
 
-
-
 def _stored(title: str, blob: bytes) -> StoredText:
     inflater = zlib.decompressobj()
     head = inflater.decompress(blob, HEAD_BYTES)
