@@ -1,6 +1,7 @@
 """Totals and facets of the lists: every count against a walk of the list itself."""
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -8,6 +9,8 @@ from fastapi.testclient import TestClient
 
 from api.conftest import Archive
 from api.factory import ArticleSpec, add_articles, when
+from app.config import Settings
+from app.ingest import ingest
 
 ALL_FACETS = "collection,year,month,tag,author"
 
@@ -48,15 +51,18 @@ def _ranked(counts: Counter[Any], size: int) -> list[dict[str, Any]]:
     return out
 
 
-def expected_facets(items: list[dict[str, Any]], size: int) -> dict[str, Any]:
-    """The facets of these items, counted here in Python."""
+def expected_facets(client: TestClient, items: list[dict[str, Any]], size: int) -> dict[str, Any]:
+    """The facets of these items, counted here in Python (authors: every credit line's name)."""
     dated = [i for i in items if i["published_at"]]
+    credited = [
+        {b["name"] for b in client.get(f"/articles/{i['id']}").json()["bylines"]} for i in items
+    ]
     return {
         "collection": _ranked(Counter(i["collection"] for i in items), size),
         "year": _ranked(Counter(i["published_at"][:4] for i in dated), size),
         "month": _ranked(Counter(i["published_at"][:7] for i in dated), size),
         "tag": _ranked(Counter((t["name"], t["kind"]) for i in items for t in i["tags"]), size),
-        "author": _ranked(Counter(a for i in items for a in set(i["authors"])), size),
+        "author": _ranked(Counter(name for names in credited for name in names), size),
     }
 
 
@@ -73,7 +79,7 @@ def test_total_and_facets_match_the_list_itself(
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["total"] == len(items)
-        assert body["facets"] == expected_facets(items, size)
+        assert body["facets"] == expected_facets(client, items, size)
 
 
 def test_counts_are_opt_in_and_leave_the_page_as_it_was(
@@ -95,7 +101,7 @@ def test_facets_repeat_and_the_default_size_is_the_setting(
     months = client.get("/articles", params={"facets": "month", "include_empty": "true"}).json()
     assert len(months["facets"]["month"]) == 1  # all of March 2024: under the default of 10
     authors = _items(client, "/articles", {})
-    assert body["facets"]["tag"] == expected_facets(authors, 10)["tag"]
+    assert body["facets"]["tag"] == expected_facets(client, authors, 10)["tag"]
 
 
 @pytest.mark.parametrize(
@@ -117,7 +123,7 @@ def test_a_tags_articles_count_under_that_tag(client: TestClient, archive: Archi
         params={"collection": "gnews", "total": "true", "facets": ALL_FACETS, "facet_size": 50},
     ).json()
     assert body["total"] == len(items) > 0
-    assert body["facets"] == expected_facets(items, 50)
+    assert body["facets"] == expected_facets(client, items, 50)
 
 
 @pytest.mark.parametrize(
@@ -139,3 +145,20 @@ def test_a_total_and_facets_follow_new_articles(client: TestClient, archive: Arc
     after = client.get("/articles", params={"total": "true", "facets": "year"}).json()
     assert after["total"] == before["total"] + 1
     assert {"value": "2019", "count": 1} in after["facets"]["year"]
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "corpus"
+
+
+@pytest.mark.parametrize("q", ["的", "是 在"])
+def test_search_facets_count_the_hits(client: TestClient, settings: Settings, q: str) -> None:
+    ingest(client.app.state.engine, EXAMPLES, settings=settings)  # type: ignore[attr-defined]
+    for params in ({}, {"collection": "gnews"}, {"include_empty": "true"}):
+        hits = _items(client, "/search", {**params, "q": q})
+        body = client.get(
+            "/search", params={**params, "q": q, "facets": ALL_FACETS, "facet_size": 100}
+        ).json()
+        assert body["total"] == len(hits)
+        assert body["facets"] == expected_facets(client, hits, 100)
+    assert _items(client, "/search", {"q": q}), "the query finds something in the examples"
+    assert "facets" not in client.get("/search", params={"q": q}).json()
