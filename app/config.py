@@ -69,6 +69,15 @@ class Settings(BaseSettings):
         description="Values per facet a list answers when the request gives no `facet_size`.",
     )
 
+    related_scan_limit: int = Field(
+        default=5000,
+        ge=1,
+        description=(
+            "Most tag links GET /articles/{id}/related reads: the article's rarest entity "
+            "tags are taken first, the commonest (least telling) left out past this."
+        ),
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:

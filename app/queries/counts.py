@@ -72,6 +72,43 @@ def count_articles(
     return int(session.scalar(select(func.count()).select_from(ids)) or 0)
 
 
+def named_counts(
+    session: Session,
+    facet: str,
+    article_filter: ArticleFilter,
+    *,
+    prefix: str | None = None,
+    within: Subquery | None = None,
+) -> Select[Any]:
+    """``(name, article_count)`` of each collection, or each credit line's name (``author``),
+    among the matching articles, grouped; only names starting with ``prefix`` when given."""
+    if facet == "collection" and _tallied(article_filter, within):
+        name: Any = col(ArticleTally.collection)
+        n: Any = func.sum(ArticleTally.article_count)
+        stmt = _tally(select(name.label("name"), n.label("article_count")), article_filter)
+        return _prefixed(stmt, name, prefix).group_by(name).having(n > 0)
+    if facet == "collection":
+        name, n = col(Article.collection), func.count()
+        stmt = _matching(
+            select(name.label("name"), n.label("article_count")), article_filter, within
+        )
+        return _prefixed(stmt, name, prefix).group_by(name)
+    if facet != "author":
+        raise ValueError(f"not a facet of names: {facet!r}")
+    ids = _matching(select(col(Article.id)), article_filter, within)
+    name, n = col(Byline.name), func.count(distinct(col(Byline.article_id)))
+    stmt = select(name.label("name"), n.label("article_count"))
+    return _prefixed(stmt.where(col(Byline.article_id).in_(ids)), name, prefix).group_by(name)
+
+
+def _prefixed(stmt: Select[Any], name: Any, prefix: str | None) -> Select[Any]:
+    """Only names starting with ``prefix`` (case-sensitive)."""
+    if not prefix:
+        return stmt
+    # The range lets an index on the name narrow the scan; substr is the exact test.
+    return stmt.where(name >= prefix, func.substr(name, 1, len(prefix)) == prefix)
+
+
 def _top(session: Session, stmt: Select[Any], size: int, *, text: bool) -> list[FacetValue]:
     """The (value, count) rows of ``stmt`` (ordered, limited here) as facet values.
 
@@ -90,16 +127,14 @@ def _tally_facet(
 ) -> list[FacetValue]:
     n = func.sum(ArticleTally.article_count)
     year, month = col(ArticleTally.year), col(ArticleTally.month)
-    text = facet == "collection"
-    if text:
-        key: Any = col(ArticleTally.collection)
-        stmt = select(key, n).group_by(key)
-    elif facet == "year":
+    if facet == "collection":
+        return _top(session, named_counts(session, facet, article_filter), size, text=True)
+    if facet == "year":
         stmt = select(year, n).where(year > 0).group_by(year)
     else:  # month: one value per year and month, "2024-03"
         key = year * 100 + month
         stmt = select(key, n).where(year > 0).group_by(year, month)
-    found = _top(session, _tally(stmt.having(n > 0), article_filter), size, text=text)
+    found = _top(session, _tally(stmt.having(n > 0), article_filter), size, text=False)
     return found if facet != "month" else [_month(v) for v in found]
 
 
@@ -117,23 +152,18 @@ def _counted_facet(
 ) -> list[FacetValue]:
     """A facet counted over the matching articles."""
     n = func.count()
-    if facet == "collection":
-        key: Any = col(Article.collection)
-        stmt = _matching(select(key, n), article_filter, within).group_by(key)
+    if facet in ("collection", "author"):
+        stmt = named_counts(session, facet, article_filter, within=within)
         return _top(session, stmt, size, text=True)
     if facet in ("year", "month"):
         year = calendar_part("year", col(Article.published_at), session)
         month = calendar_part("month", col(Article.published_at), session)
-        key = year if facet == "year" else year * 100 + month
+        key: Any = year if facet == "year" else year * 100 + month
         stmt = _matching(select(key, n), article_filter, within)
         stmt = stmt.where(col(Article.published_at).is_not(None)).group_by(key)
         found = _top(session, stmt, size, text=False)
         return found if facet == "year" else [_month(v) for v in found]
     ids = _matching(select(col(Article.id)), article_filter, within)
-    if facet == "author":
-        name, articles = col(Byline.name), func.count(distinct(col(Byline.article_id)))
-        stmt = select(name, articles).where(col(Byline.article_id).in_(ids)).group_by(name)
-        return _top(session, stmt, size, text=True)
     per_tag = select(col(ArticleTag.tag_id), func.count()).where(
         col(ArticleTag.article_id).in_(ids)
     )
