@@ -53,13 +53,10 @@ def related_articles(
         budget -= df - 1
     if not weights:
         return []
+    # Only the (tag_id, article_id) index is read; emptiness is checked for the best alone.
     links = session.execute(
-        select(col(ArticleTag.article_id), col(ArticleTag.tag_id))
-        .join(Article, col(Article.id) == col(ArticleTag.article_id))
-        .where(
-            col(ArticleTag.tag_id).in_(sorted(weights)),
-            col(ArticleTag.article_id) != article_id,
-            col(Article.is_empty).is_(False),
+        select(col(ArticleTag.article_id), col(ArticleTag.tag_id)).where(
+            col(ArticleTag.tag_id).in_(sorted(weights)), col(ArticleTag.article_id) != article_id
         )
     )
     scores: dict[str, float] = defaultdict(float)
@@ -68,5 +65,25 @@ def related_articles(
         name, weight = weights[tag_id]
         scores[other] += weight
         shared[other].append(name)
-    best = sorted(scores, key=lambda i: (-round(scores[i], 9), i))[:limit]
+    ranked = sorted(scores, key=lambda i: (-round(scores[i], 9), i))
+    best = _not_empty(session, ranked, limit)
     return [Related(i, round(scores[i], 4), sorted(shared[i])) for i in best]
+
+
+def _not_empty(session: Session, ranked: list[str], limit: int) -> list[str]:
+    """The first ``limit`` of ``ranked`` that are not empty stubs."""
+    kept: list[str] = []
+    step = 2 * limit
+    for start in range(0, len(ranked), step):
+        chunk = ranked[start : start + step]
+        stubs = set(
+            session.scalars(
+                select(col(Article.id)).where(
+                    col(Article.id).in_(chunk), col(Article.is_empty).is_(True)
+                )
+            )
+        )
+        kept += [i for i in chunk if i not in stubs][: limit - len(kept)]
+        if len(kept) == limit:
+            break
+    return kept
