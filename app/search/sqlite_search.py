@@ -66,6 +66,8 @@ def hit_ids(terms: Sequence[Term]) -> Subquery:
     return statement.columns(article_id=String).subquery("hits")
 
 
+
+
 def _stored(title: str, blob: bytes) -> StoredText:
     inflater = zlib.decompressobj()
     head = inflater.decompress(blob, HEAD_BYTES)
