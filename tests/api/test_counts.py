@@ -1,16 +1,22 @@
 """Totals and facets of the lists: every count against a walk of the list itself."""
 
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
+from sqlmodel import Session
 
 from api.conftest import Archive
 from api.factory import ArticleSpec, add_articles, when
 from app.config import Settings
+from app.db import normalise_url
 from app.ingest import ingest
+from app.queries.counts import facet_counts
+from app.queries.filters import ArticleFilter
 
 ALL_FACETS = "collection,year,month,tag,author"
 
@@ -162,3 +168,26 @@ def test_search_facets_count_the_hits(client: TestClient, settings: Settings, q:
         assert body["facets"] == expected_facets(client, hits, 100)
     assert _items(client, "/search", {"q": q}), "the query finds something in the examples"
     assert "facets" not in client.get("/search", params={"q": q}).json()
+
+
+def test_years_and_months_are_utc_whatever_the_session_time_zone(database_url: str) -> None:
+    # A PostgreSQL session in Shanghai (UTC+8) sees 23:30 UTC on 31 March as 1 April.
+    args = {} if database_url.startswith("sqlite") else {"options": "-c timezone=Asia/Shanghai"}
+    engine = create_engine(normalise_url(database_url), connect_args=args)
+    try:
+        add_articles(
+            engine,
+            [
+                ArticleSpec(published_at=datetime(2024, 3, 31, 23, 30, tzinfo=UTC), authors=["甲"]),
+                ArticleSpec(published_at=datetime(2023, 12, 31, 20, 0, tzinfo=UTC), authors=["甲"]),
+            ],
+        )
+        with Session(engine) as session:
+            for article_filter in (ArticleFilter(), ArticleFilter(author="甲")):  # tally, counted
+                found = facet_counts(session, article_filter, ["year", "month"], size=10)
+                assert found == {
+                    "year": [{"value": "2023", "count": 1}, {"value": "2024", "count": 1}],
+                    "month": [{"value": "2023-12", "count": 1}, {"value": "2024-03", "count": 1}],
+                }
+    finally:
+        engine.dispose()
