@@ -97,10 +97,18 @@ def named_counts(
         return _prefixed(stmt, name, prefix).group_by(name)
     if facet != "author":
         raise ValueError(f"not a facet of names: {facet!r}")
-    ids = _matching(select(col(Article.id)), article_filter, within)
     name, n = col(Byline.name), func.count(distinct(col(Byline.article_id)))
-    stmt = select(name.label("name"), n.label("article_count"))
-    return _prefixed(stmt.where(col(Byline.article_id).in_(ids)), name, prefix).group_by(name)
+    stmt = _prefixed(select(name.label("name"), n.label("article_count")), name, prefix)
+    if _tallied(article_filter, within) and article_filter.collection is None:
+        # Every article but the few stubs: leaving those out lets the scan follow the
+        # (name, article_id) index, where a list of every other id would be looked up row
+        # by row and sorted again (half the time on the dev archive's slice).
+        if not article_filter.include_empty:
+            stubs = select(col(Article.id)).where(col(Article.is_empty).is_(True))
+            stmt = stmt.where(col(Byline.article_id).not_in(stubs))
+        return stmt.group_by(name)
+    ids = _matching(select(col(Article.id)), article_filter, within)
+    return stmt.where(col(Byline.article_id).in_(ids)).group_by(name)
 
 
 def _prefixed(stmt: Select[Any], name: Any, prefix: str | None) -> Select[Any]:
