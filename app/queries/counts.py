@@ -16,7 +16,7 @@ from sqlalchemy.sql.selectable import Subquery
 from sqlmodel import Session, col
 
 from app.db import calendar_part, code_point_order
-from app.models import Article, ArticleTag, ArticleTally, Byline, Tag
+from app.models import Article, ArticleStub, ArticleTag, ArticleTally, Byline, Tag
 from app.queries.filters import ArticleFilter
 
 FACETS = ("collection", "year", "month", "tag", "author")
@@ -104,7 +104,7 @@ def named_counts(
         # (name, article_id) index, where a list of every other id would be looked up row
         # by row and sorted again (half the time on the dev archive's slice).
         if not article_filter.include_empty:
-            stubs = select(col(Article.id)).where(col(Article.is_empty).is_(True))
+            stubs = select(col(ArticleStub.article_id))
             stmt = stmt.where(col(Byline.article_id).not_in(stubs))
         return stmt.group_by(name)
     ids = _matching(select(col(Article.id)), article_filter, within)
@@ -222,7 +222,7 @@ def _maintained_tag_facet(
     left out: read enough of the top to rank every tag whose count they lower."""
     empty: dict[int, int] = {}
     if not article_filter.include_empty:
-        stubs = select(col(Article.id)).where(col(Article.is_empty).is_(True))
+        stubs = select(col(ArticleStub.article_id))
         rows = session.execute(
             select(col(ArticleTag.tag_id), func.count())
             .where(col(ArticleTag.article_id).in_(stubs))

@@ -1,4 +1,4 @@
-"""The article tally against the articles themselves: what every writer must keep equal."""
+"""The article tally and stub list against the articles: what every writer must keep equal."""
 
 from collections import Counter
 
@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from app.models import Article, ArticleTally
+from app.models import Article, ArticleStub, ArticleTally
 
 
 def tally_of_articles(engine: Engine) -> Counter[tuple[str, int, int, bool]]:
@@ -32,5 +32,9 @@ def stored_tally(engine: Engine) -> Counter[tuple[str, int, int, bool]]:
 
 
 def assert_tally_right(engine: Engine) -> None:
-    """The tally holds exactly the counts of the stored articles."""
+    """The tally holds exactly the counts of the stored articles, the stub list their stubs."""
     assert stored_tally(engine) == tally_of_articles(engine)
+    with Session(engine) as session:
+        stubs = set(session.scalars(select(col(ArticleStub.article_id))))
+        empty = set(session.scalars(select(col(Article.id)).where(col(Article.is_empty))))
+    assert stubs == empty
