@@ -53,6 +53,14 @@ def test_upload_put_and_delete_keep_the_tally(
     assert_tally_right(engine)
     assert (("gnews", 2021, 11, False)) in tally_of_articles(engine)
 
+    text = article_text(203)
+    stub = text[: text.index("这是第")]  # the header alone: an empty stub
+    for body, empty in ((stub, True), (text, False)):
+        r = client.put("/articles/gnews-203", headers={**auth, **MARKDOWN}, content=body.encode())
+        assert r.status_code == 200 and r.json()["result"] == "updated", r.text
+        assert_tally_right(engine)
+        assert (("gnews", 2024, 3, True) in tally_of_articles(engine)) is empty
+
     assert client.delete("/articles/gnews-202", headers=auth).status_code == 204
     assert_tally_right(engine)
 
