@@ -10,11 +10,13 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlmodel import Session, col
 
 from app.errors import NotFound
-from app.models import Article, ArticleTag, ArticleTally, Tag
+from app.models import Article, ArticleStub, ArticleTag, ArticleTally, Tag
+
+SCALE = 10_000  # weights are summed in whole units of 1/SCALE
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,46 +46,33 @@ def related_articles(
     if session.scalar(select(col(Article.id)).where(col(Article.id) == article_id)) is None:
         raise NotFound(f"no article with id {article_id!r}")
     everything = int(session.scalar(select(func.sum(ArticleTally.article_count))) or 0)
-    weights: dict[int, tuple[str, float]] = {}
+    weights: dict[int, int] = {}
+    names: dict[int, str] = {}
     budget = scan_limit
     for tag_id, name, df in _entity_tags(session, article_id):
         if df < 2 or df - 1 > budget:  # on this article alone, or past what one view may read
             continue
-        weights[tag_id] = (name, math.log(max(everything, df) / df))
+        # Whole units of 1/SCALE: sums are exact, so ties (broken by id) are the same on
+        # both databases whatever order they add in.
+        weights[tag_id] = round(math.log(max(everything, df) / df) * SCALE)
+        names[tag_id] = name
         budget -= df - 1
     if not weights:
         return []
-    # Only the (tag_id, article_id) index is read; emptiness is checked for the best alone.
-    links = session.execute(
-        select(col(ArticleTag.article_id), col(ArticleTag.tag_id)).where(
-            col(ArticleTag.tag_id).in_(sorted(weights)), col(ArticleTag.article_id) != article_id
-        )
-    )
-    scores: dict[str, float] = defaultdict(float)
+    # The database sums and ranks over the (tag_id, article_id) index; only the best come back.
+    tag = col(ArticleTag.tag_id)
+    other = col(ArticleTag.article_id)
+    score = func.sum(case(weights, value=tag, else_=0)).label("score")
+    stubs = select(col(ArticleStub.article_id))
+    best = session.execute(
+        select(other, score)
+        .where(tag.in_(sorted(weights)), other != article_id, other.not_in(stubs))
+        .group_by(other)
+        .order_by(score.desc(), other)
+        .limit(limit)
+    ).all()
     shared: dict[str, list[str]] = defaultdict(list)
-    for other, tag_id in links:
-        name, weight = weights[tag_id]
-        scores[other] += weight
-        shared[other].append(name)
-    ranked = sorted(scores, key=lambda i: (-round(scores[i], 9), i))
-    best = _not_empty(session, ranked, limit)
-    return [Related(i, round(scores[i], 4), sorted(shared[i])) for i in best]
-
-
-def _not_empty(session: Session, ranked: list[str], limit: int) -> list[str]:
-    """The first ``limit`` of ``ranked`` that are not empty stubs."""
-    kept: list[str] = []
-    step = 2 * limit
-    for start in range(0, len(ranked), step):
-        chunk = ranked[start : start + step]
-        stubs = set(
-            session.scalars(
-                select(col(Article.id)).where(
-                    col(Article.id).in_(chunk), col(Article.is_empty).is_(True)
-                )
-            )
-        )
-        kept += [i for i in chunk if i not in stubs][: limit - len(kept)]
-        if len(kept) == limit:
-            break
-    return kept
+    links = select(other, tag).where(tag.in_(sorted(weights)), other.in_([i for i, _ in best]))
+    for i, tag_id in session.execute(links):
+        shared[i].append(names[tag_id])
+    return [Related(i, round(int(n) / SCALE, 4), sorted(shared[i])) for i, n in best]
