@@ -81,6 +81,22 @@ class Settings(BaseSettings):
         ),
     )
 
+    facet_size: int = Field(
+        default=10,
+        ge=1,
+        le=100,
+        description="Values per facet a list answers when the request gives no `facet_size`.",
+    )
+
+    related_scan_limit: int = Field(
+        default=5000,
+        ge=1,
+        description=(
+            "Most tag links GET /articles/{id}/related reads: the article's rarest entity "
+            "tags are taken first, the commonest (least telling) left out past this."
+        ),
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from sqlalchemy import JSON, Table, event, insert
+from sqlalchemy import JSON, Integer, Table, cast, event, extract, func, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
@@ -211,6 +211,18 @@ def code_point_order(
     # SQLite's default BINARY collation already compares UTF-8 bytes; PostgreSQL's database
     # collation follows the locale, so ask for "C".
     return column if dialect_name(bind) == "sqlite" else column.collate("C")
+
+
+def calendar_part(
+    part: str, column: ColumnElement[Any] | Mapped[Any], bind: Engine | Session
+) -> ColumnElement[int]:
+    """The UTC ``year`` or ``month`` of a timestamp column, as an integer (NULL for NULL)."""
+    if part not in ("year", "month"):
+        raise ValueError(f"unknown calendar part {part!r}")
+    if dialect_name(bind) == "sqlite":  # stored as naive UTC text
+        return cast(func.strftime("%Y" if part == "year" else "%m", column), Integer)
+    # Read in UTC whatever the session's TimeZone is.
+    return cast(extract(part, func.timezone("UTC", column)), Integer)
 
 
 def copy_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:

@@ -4,7 +4,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import articles, changes, feeds, health, revisions, search, tags, writes
+from app.api import articles, changes, feeds, health, names, revisions, search, tags, writes
 from app.api.problems import install_problem_handlers
 from app.api.spec import LICENSE, SERVERS, install_spec
 from app.config import Settings, get_settings
@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(articles.router)
     app.include_router(revisions.router)
     app.include_router(tags.router)
+    app.include_router(names.router)
     app.include_router(search.router)
     app.include_router(feeds.router)
     app.include_router(writes.router)

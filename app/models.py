@@ -131,6 +131,34 @@ class Article(SQLModel, table=True):
     )
 
 
+class ArticleTally(SQLModel, table=True):
+    """How many articles each (collection, year, month, is_empty) holds: cheap totals and facets.
+
+    Triggers on ``article`` (migration 0012) keep it in step with every writer; ``year`` and
+    ``month`` are 0 for articles without a publication time. Rows may reach 0 and stay.
+    """
+
+    __tablename__ = "article_tally"
+
+    collection: str = Field(sa_column=Column(String(40), primary_key=True))
+    year: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    month: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    is_empty: bool = Field(sa_column=Column(Boolean, primary_key=True))
+    article_count: int = Field(default=0, sa_column=Column(Integer, nullable=False))
+
+
+class ArticleStub(SQLModel, table=True):
+    """The articles that are empty stubs (``is_empty``), kept by the triggers of migration 0012.
+
+    A table rather than an index on ``is_empty``: SQLite's planner would take such an index
+    for the ``is_empty = 0`` of every search and walk all articles.
+    """
+
+    __tablename__ = "article_stub"
+
+    article_id: str = Field(sa_column=Column(String(300), primary_key=True))
+
+
 class ArticleDocument(SQLModel, table=True):
     """An article's public documents, built when it is written and served as they are.
 

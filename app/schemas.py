@@ -7,7 +7,7 @@
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -245,3 +245,16 @@ def content_hash_of(document: dict[str, Any]) -> str:
         content, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+class FacetCount(BaseModel):
+    """One value of a facet and how many matching articles have it."""
+
+    value: str = Field(
+        description="The value, usable as the filter of its facet (a year as `2024`).",
+        examples=["gnews"],
+    )
+    count: int = Field(description="Matching articles with this value.", examples=[1200])
+    kind: Literal["meta", "entity"] | None = Field(
+        default=None, description="A tag's kind (tags only).", examples=["entity"]
+    )

@@ -2,9 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from app.api.counting import ListCountingDep
 from app.api.deps import EngineDep, SettingsDep, read
 from app.api.listing import (
     NO_NUL,
@@ -14,10 +16,14 @@ from app.api.listing import (
     ArticlesPage,
     articles_page,
 )
+from app.api.pages import page_response
 from app.api.problems import problem_responses
+from app.articles.stored import with_members
 from app.http.caching import etag_of_hash, json_response, not_modified
+from app.pagination import scope_of
 from app.queries import articles as queries
-from app.schemas import EXAMPLE_ID, SUMMARY_EXAMPLE, ArticlePublic
+from app.queries import related as related_queries
+from app.schemas import EXAMPLE_ID, SUMMARY_EXAMPLE, ArticlePublic, ArticleSummary
 
 router = APIRouter(tags=["articles"])
 
@@ -53,6 +59,7 @@ async def list_articles(
     settings: SettingsDep,
     article_filter: ArticleFilterDep,
     paging: ArticlePagingDep,
+    counting: ListCountingDep,
 ) -> Response:
     """Articles matching every given filter, a page at a time (keyset cursor in `next` and `Link`).
 
@@ -62,7 +69,12 @@ async def list_articles(
     return await read(
         engine,
         lambda session: articles_page(
-            request, session, settings, article_filter=article_filter, paging=paging
+            request,
+            session,
+            settings,
+            article_filter=article_filter,
+            paging=paging,
+            counting=counting,
         ),
     )
 
@@ -117,5 +129,75 @@ async def get_article(
                 return cached
         body, content_hash = queries.article_json(session, article_id=id)
         return json_response(body, etag=etag_of_hash(content_hash), max_age=max_age)
+
+    return await read(engine, answer)
+
+
+class RelatedArticle(ArticleSummary):
+    """An article sharing entity tags with the one asked about."""
+
+    score: float = Field(
+        description=(
+            "The sum, over the shared entity tags, of ln(articles / articles with the tag): "
+            "rare tags weigh most. Higher is more related."
+        ),
+        examples=[14.2],
+    )
+    shared_tags: list[str] = Field(
+        description="The entity tags both articles carry (those the score counted).",
+        examples=[["郭文贵", "新中国联邦"]],
+    )
+
+
+class RelatedPage(BaseModel):
+    """The articles most related to one article, best first (one page; `next` is null)."""
+
+    items: list[RelatedArticle] = Field(description="Related articles, most related first.")
+    next: str | None = Field(default=None, description="Always null: the list is one page.")
+
+
+RELATED_EXAMPLE = {
+    "items": [{**SUMMARY_EXAMPLE, "score": 14.2, "shared_tags": ["郭文贵", "新中国联邦"]}],
+}
+
+
+@router.get(
+    "/articles/{id}/related",
+    summary="List related articles",
+    response_model=RelatedPage,
+    responses={
+        200: {
+            "headers": {k: v for k, v in PAGE_HEADERS.items() if k != "Link"},
+            "content": {"application/json": {"example": RELATED_EXAMPLE}},
+        },
+        **problem_responses(304, 404, 422),
+    },
+)
+async def list_related(
+    request: Request,
+    engine: EngineDep,
+    settings: SettingsDep,
+    id: ArticleId,
+    limit: Annotated[
+        int, Query(ge=1, le=50, description="Most related articles (1-50).", examples=[10])
+    ] = 10,
+) -> Response:
+    """The non-empty articles sharing the most informative entity tags with this one.
+
+    Each shared `entity` tag counts ln(N / n), N articles in all and n carrying the tag.
+    """
+
+    def answer(session: Session) -> Response:
+        found = related_queries.related_articles(
+            session, article_id=id, limit=limit, scan_limit=settings.related_scan_limit
+        )
+        stored = queries.summaries(session, [r.id for r in found])
+        items = [
+            with_members(stored[r.id], {"score": r.score, "shared_tags": r.shared_tags})
+            for r in found
+            if r.id in stored
+        ]
+        scope = scope_of("related", id)
+        return page_response(request, items, None, scope=scope, settings=settings)
 
     return await read(engine, answer)

@@ -1,7 +1,8 @@
 """What every article list shares: its query parameters, page shape, cursor and caching.
 
 ``/articles``, ``/tags/{name}/articles`` and ``/search`` take the same filter parameters
-(``ArticleFilterDep``), page with the same cursors and answer the same page shape.
+(``ArticleFilterDep``), page with the same cursors and answer the same page shape, and count
+their totals and facets with the same parameters (``app.api.counting``).
 """
 
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from fastapi import Depends, Query, Request, Response
 from pydantic import BaseModel, Field, StringConstraints, create_model
 from sqlmodel import Session
 
+from app.api.counting import ListCounting
 from app.api.pages import page_after, page_response
 from app.articles.stored import trimmed
 from app.config import Settings
@@ -19,7 +21,7 @@ from app.errors import Unprocessable
 from app.pagination import scope_of
 from app.queries import articles as article_queries
 from app.queries.filters import ArticleFilter, article_keyset
-from app.schemas import ArticleSummary
+from app.schemas import ArticleSummary, FacetCount
 
 # PostgreSQL text cannot hold NUL; refusing it here keeps such input a 422, never a 500.
 NO_NUL = r"^[^\x00]*$"
@@ -165,6 +167,16 @@ class ArticlesPage(BaseModel):
         description="Pass as `cursor` to get the next page; null when this is the last page.",
         examples=["eyJ2IjoxLCJzIjoi...In0.Qm9ndXNzaWduYXR1cmU"],
     )
+    total: int | None = Field(
+        default=None,
+        description="How many articles match, over all pages (only with `total=true`).",
+        examples=[1234],
+    )
+    facets: dict[str, list[FacetCount]] | None = Field(
+        default=None,
+        description="Per facet asked for in `facets`, its most frequent values, most first.",
+        examples=[{"collection": [{"value": "gnews", "count": 1200}]}],
+    )
 
 
 PAGE_HEADERS = {
@@ -236,8 +248,9 @@ def articles_page(
     *,
     article_filter: ArticleFilter,
     paging: ArticlePaging,
+    counting: ListCounting,
 ) -> Response:
-    """One page of the articles matching ``article_filter`` (/articles and a tag's list)."""
+    """One page of the articles matching ``article_filter``, with the counts asked for."""
     wanted = parse_fields(paging.fields)
     page, scope = summaries_page(
         session,
@@ -248,4 +261,7 @@ def articles_page(
         limit=paging.limit,
     )
     items = page.items if wanted is None else [trimmed(i, wanted) for i in page.items]
-    return page_response(request, items, page.next_key, scope=scope, settings=settings)
+    members = counting.members(session, article_filter)
+    return page_response(
+        request, items, page.next_key, scope=scope, settings=settings, members=members
+    )

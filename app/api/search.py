@@ -1,10 +1,11 @@
 """Full-text search: ``GET /search``."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
+from app.api.counting import FacetRequestDep
 from app.api.deps import SessionDep, SettingsDep
 from app.api.listing import NO_NUL, ArticleFilterDep, CursorQuery, LimitQuery
 from app.api.pages import page_after, page_response
@@ -13,6 +14,7 @@ from app.config import Settings
 from app.pagination import scope_of
 from app.queries.filters import ArticleFilter
 from app.schemas import SUMMARY_EXAMPLE
+from app.search.backend import backend_for
 from app.search.query import parse_query
 from app.search.results import HitsPage, search_articles
 from app.search.schemas import SearchPage
@@ -94,6 +96,7 @@ def search(
     settings: SettingsDep,
     article_filter: ArticleFilterDep,
     q: SearchQuery,
+    facets: FacetRequestDep,
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
     sort: Annotated[
@@ -108,11 +111,10 @@ def search(
     page, scope = hits_page(
         session, settings, q=q, article_filter=article_filter, sort=sort, cursor=cursor, limit=limit
     )
+    members: dict[str, Any] = {"total": page.total}
+    if facets.facets:
+        hit_ids = backend_for(session).hit_ids(parse_query(q))
+        members |= facets.members(session, article_filter, within=hit_ids)
     return page_response(
-        request,
-        page.items,
-        page.next_key,
-        scope=scope,
-        settings=settings,
-        members={"total": page.total},
+        request, page.items, page.next_key, scope=scope, settings=settings, members=members
     )

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from app.api.articles import PAGE_EXAMPLE
+from app.api.counting import ListCountingDep, TotalQuery
 from app.api.deps import EngineDep, SessionDep, SettingsDep, read
 from app.api.listing import (
     NO_NUL,
@@ -50,6 +51,11 @@ class TagsPage(BaseModel):
     next: str | None = Field(
         description="Pass as `cursor` to get the next page; null when this is the last page.",
         examples=["eyJ2IjoxLCJzIjoi...In0.Qm9ndXNzaWduYXR1cmU"],
+    )
+    total: int | None = Field(
+        default=None,
+        description="How many tags match, over all pages (only with `total=true`).",
+        examples=[5321],
     )
 
 
@@ -108,6 +114,7 @@ def list_tags(
     ] = "-count",
     limit: LimitQuery = 20,
     cursor: CursorQuery = None,
+    total: TotalQuery = False,
 ) -> Response:
     """Tags carried by at least one article, with their counts, a page at a time."""
     keyset = queries.tag_keyset(sort)
@@ -117,7 +124,10 @@ def list_tags(
         session, prefix=prefix, kind=kind, keyset=keyset, after=after, limit=limit
     )
     items = [orjson.dumps({"name": t.name, "kind": t.kind, "count": t.count}) for t in page.tags]
-    return page_response(request, items, page.next_key, scope=scope, settings=settings)
+    members = {"total": queries.count_tags(session, prefix=prefix, kind=kind)} if total else {}
+    return page_response(
+        request, items, page.next_key, scope=scope, settings=settings, members=members
+    )
 
 
 @router.get(
@@ -136,6 +146,7 @@ async def list_tag_articles(
     name: TagName,
     article_filter: ArticleFilterDep,
     paging: ArticlePagingDep,
+    counting: ListCountingDep,
 ) -> Response:
     """Articles carrying the tag `name` (meta or entity); filters and pages as in `/articles`."""
 
@@ -148,6 +159,7 @@ async def list_tag_articles(
             settings,
             article_filter=replace(article_filter, tags=(*article_filter.tags, name)),
             paging=paging,
+            counting=counting,
         )
 
     return await read(engine, answer)

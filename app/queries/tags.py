@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlmodel import Session, col
 
 from app.models import Tag
@@ -50,17 +50,26 @@ def list_tags(
     limit: int,
 ) -> TagPage:
     """Tags carried by at least one article; optionally only those with ``prefix``, of ``kind``."""
-    stmt = select(col(Tag.name), col(Tag.kind), col(Tag.article_count)).where(
-        col(Tag.article_count) > 0
-    )
+    stmt = _listed(select(col(Tag.name), col(Tag.kind), col(Tag.article_count)), prefix, kind)
+    page = fetch_page(session, stmt, keyset, after=after, limit=limit)
+    tags = [CountedTag(row.name, row.kind, row.article_count) for row in page.rows]
+    return TagPage(tags=tags, next_key=page.next_key)
+
+
+def _listed(stmt: Select[Any], prefix: str | None, kind: str | None) -> Select[Any]:
+    """``stmt`` over ``tag`` narrowed to the tags ``/tags`` lists."""
+    stmt = stmt.where(col(Tag.article_count) > 0)
     if prefix:
         # The range lets an index on name narrow the scan; substr is the exact, case-sensitive test.
         stmt = stmt.where(col(Tag.name) >= prefix, func.substr(Tag.name, 1, len(prefix)) == prefix)
     if kind is not None:
         stmt = stmt.where(col(Tag.kind) == kind)
-    page = fetch_page(session, stmt, keyset, after=after, limit=limit)
-    tags = [CountedTag(row.name, row.kind, row.article_count) for row in page.rows]
-    return TagPage(tags=tags, next_key=page.next_key)
+    return stmt
+
+
+def count_tags(session: Session, *, prefix: str | None, kind: str | None) -> int:
+    """How many tags ``/tags`` lists for ``prefix`` and ``kind``, over all pages."""
+    return int(session.scalar(_listed(select(func.count()).select_from(Tag), prefix, kind)) or 0)
 
 
 def tag_exists(session: Session, *, name: str) -> bool:

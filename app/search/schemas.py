@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, Field
 
-from app.schemas import ArticleSummary
+from app.schemas import ArticleSummary, FacetCount
 
 
 class SnippetPublic(BaseModel):
@@ -42,3 +42,8 @@ class SearchPage(BaseModel):
         examples=["eyJ2IjoxLCJzIjoi...In0.Qm9ndXNzaWduYXR1cmU"],
     )
     total: int = Field(description="Exact number of matching articles.", examples=[42])
+    facets: dict[str, list[FacetCount]] | None = Field(
+        default=None,
+        description="Per facet asked for in `facets`, its most frequent values among the hits.",
+        examples=[{"collection": [{"value": "gnews", "count": 40}]}],
+    )

@@ -1,6 +1,6 @@
 """A small designed archive for the read API tests, and a plain-Python oracle of its lists."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -9,6 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.factory import ArticleSpec, add_articles, when
+from app.config import Settings
+from app.main import create_app
 
 
 @dataclass
@@ -94,3 +96,12 @@ def walk(client: TestClient, url: str, params: dict[str, Any] | None = None) -> 
 
 
 __all__ = ["Archive", "walk", "when"]
+
+
+@pytest.fixture
+def client_with_budget(database_url: str) -> Iterator[TestClient]:
+    """A client whose related articles read at most 5 tag links."""
+    app = create_app(Settings(database_url=database_url, related_scan_limit=5))
+    with TestClient(app) as c:
+        yield c
+    app.state.engine.dispose()
