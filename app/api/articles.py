@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 from sqlmodel import Session
 
-from app.api.deps import EngineDep, SettingsDep, read
+from app.api.deps import engine_of, read, settings_of
 from app.api.listing import (
     NO_NUL,
     PAGE_HEADERS,
@@ -48,19 +48,16 @@ PAGE_EXAMPLE = {
     },
 )
 async def list_articles(
-    request: Request,
-    engine: EngineDep,
-    settings: SettingsDep,
-    article_filter: ArticleFilterDep,
-    paging: ArticlePagingDep,
+    request: Request, article_filter: ArticleFilterDep, paging: ArticlePagingDep
 ) -> Response:
     """Articles matching every given filter, a page at a time (keyset cursor in `next` and `Link`).
 
     Empty stubs are left out unless `include_empty=true`. Walking the pages returns each
     matching article once, even while new articles arrive.
     """
+    settings = settings_of(request)
     return await read(
-        engine,
+        engine_of(request),
         lambda session: articles_page(
             request, session, settings, article_filter=article_filter, paging=paging
         ),
@@ -99,14 +96,12 @@ ARTICLE_EXAMPLE = {
         **problem_responses(304, 404, 422),
     },
 )
-async def get_article(
-    request: Request, engine: EngineDep, settings: SettingsDep, id: ArticleId
-) -> Response:
+async def get_article(request: Request, id: ArticleId) -> Response:
     """One whole article: summary fields, credit lines, sections, cited links, images and bodies.
 
     Its ETag is its content hash: send it back in `If-None-Match` to get a 304.
     """
-    max_age = settings.cache_max_age_article
+    max_age = settings_of(request).cache_max_age_article
     revalidating = "if-none-match" in request.headers
 
     def answer(session: Session) -> Response:
@@ -118,4 +113,4 @@ async def get_article(
         body, content_hash = queries.article_json(session, article_id=id)
         return json_response(body, etag=etag_of_hash(content_hash), max_age=max_age)
 
-    return await read(engine, answer)
+    return await read(engine_of(request), answer)
