@@ -181,11 +181,13 @@ def database(side: Side, corpus: Path, workdir: Path) -> tuple[str, str]:
     return url, f"built in {seconds:.0f} s"
 
 
-def listed_ids(url: str) -> list[str]:
-    """Ids of the articles the list shows (not empty), read straight from the SQLite file."""
+def listed_ids(url: str, table: str | None = None) -> list[str]:
+    """Ids of the articles the list shows (not empty), read straight from the SQLite file;
+    with ``table``, every id of that table (a peer's table of the corpus)."""
     path = url.removeprefix("sqlite:///")
+    query = f"SELECT id FROM {table}" if table else "SELECT id FROM article WHERE NOT is_empty"
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
-        return [row[0] for row in conn.execute("SELECT id FROM article WHERE NOT is_empty")]
+        return [row[0] for row in conn.execute(query)]
 
 
 def spread_ids(ids: list[str], count: int) -> list[str]:
