@@ -50,7 +50,6 @@ from sides import (
 )
 from wrk_runs import WRK_INSTALL, Figure, Wrk
 
-QUERIES = REPO.parent / "shared/corpus/queries-dev.jsonl"
 # What decides the bytes of the service's database: its key, so that an optimisation of the
 # read path reuses the database and a change of what is stored builds it again.
 STORED = ("app/ingest", "app/articles", "app/parsing", "app/search", "app/models.py",
@@ -189,7 +188,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--ids", type=int, default=200, help="article ids the item run rotates")
     parser.add_argument("--workers", type=int, help="passed to `corpus serve --workers`")
-    parser.add_argument("--queries", type=Path, default=QUERIES, help="the recall query set")
+    parser.add_argument(
+        "--queries", type=Path, help="the recall query set (default: queries-dev.jsonl beside it)"
+    )
     parser.add_argument("--workdir", type=Path, help="default: <tmp>/corpus-peers (kept)")
     parser.add_argument("--results", type=Path, default=REPO / "bench/RESULTS.md")
     parser.add_argument("--chart", type=Path, default=REPO / "bench/peers.png")
@@ -203,6 +204,10 @@ def main() -> int:
         print(f"wrk is not installed; as root: {WRK_INSTALL}", file=sys.stderr)
         return 2
     corpus = (args.corpus or default_corpus()).resolve()
+    query_file = args.queries or default_corpus().parent / "queries-dev.jsonl"
+    if not query_file.exists():  # checked now: the recall runs after the load
+        print(f"no query set at {query_file}; give --queries", file=sys.stderr)
+        return 2
     workdir = (args.workdir or Path(tempfile.gettempdir()) / "corpus-peers").resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
@@ -231,7 +236,7 @@ def main() -> int:
               f"{len(both)} ids on both sides, {len(chosen)} rotated", flush=True)  # fmt: skip
         rows = measure(wrk, servers, load, args, workdir)
         memory = {name: resident_mb(s.pid) for name, s in servers.items()}
-        query_set = queries(args.queries)
+        query_set = queries(query_file)
         recalls = {
             name: recall(s.base, query_set, datasette=name == "datasette")
             for name, s in servers.items()
