@@ -146,6 +146,20 @@ def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
     )
 
 
+@contextmanager
+def read_only(engine: Engine) -> Iterator[Session]:
+    """A session for reads: nothing to commit, so it is only closed (rolled back) at the end.
+
+    Committing costs a read as much as its query (the session's snapshot, flush checks,
+    expunging); a write inside this block would be lost, so it serves reads only.
+    """
+    session = Session(engine, expire_on_commit=False, autoflush=False)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
 class DriverStatement:
     """A read compiled once per dialect and shape, and run straight on the driver's cursor.
 

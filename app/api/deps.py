@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.config import Settings
-from app.db import reads_inline, unit_of_work
+from app.db import read_only, reads_inline, unit_of_work
 
 T = TypeVar("T")
 
@@ -64,14 +64,14 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
 async def read(engine: Engine, work: Callable[[Session], T]) -> T:
-    """``work(session)`` in a read's own unit of work: inline on SQLite, in a thread elsewhere.
+    """``work(session)`` in a read-only session: inline on SQLite, in a thread elsewhere.
 
     The read endpoints are ``async`` and call this rather than taking ``SessionDep``, so a
     SQLite read costs no thread hop at all (see ``db.reads_inline``).
     """
 
     def run() -> T:
-        with unit_of_work(engine) as session:
+        with read_only(engine) as session:
             return work(session)
 
     if reads_inline(engine):
