@@ -151,13 +151,22 @@ def read_only(engine: Engine) -> Iterator[Session]:
     """A session for reads: nothing to commit, so it is only closed (rolled back) at the end.
 
     Committing costs a read as much as its query (the session's snapshot, flush checks,
-    expunging); a write inside this block would be lost, so it serves reads only.
+    expunging); a write inside this block would be lost, so it serves reads only. The session
+    is bound to a connection taken from the pool here, which driver statements use as it is:
+    a session's own transaction on it costs more than the SQLite read it would wrap.
     """
-    session = Session(engine, expire_on_commit=False, autoflush=False)
-    try:
-        yield session
-    finally:
-        session.close()
+    with engine.connect() as connection:
+        session = Session(bind=connection, expire_on_commit=False, autoflush=False)
+        try:
+            yield session
+        finally:
+            session.close()
+
+
+def _connection_of(session: Session) -> Connection:
+    """The connection a session reads on: the one it is bound to, else its transaction's."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Connection) else session.connection()
 
 
 class DriverStatement:
@@ -188,7 +197,7 @@ class DriverStatement:
     ) -> list[Any]:
         """The rows (named tuples) of the shape's statement with ``params``, on the session's
         connection (inside its transaction); ``build`` overrides the one given at creation."""
-        connection = session.connection()
+        connection = _connection_of(session)
         dialect = connection.dialect
         compiled = self._compiled.get((dialect.name, shape))
         if compiled is None:
