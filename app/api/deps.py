@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, TypeVar
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
@@ -63,17 +64,28 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-async def read(engine: Engine, work: Callable[[Session], T]) -> T:
+# Searches sort every hit of their terms (tens of thousands for a common one): in threads,
+# each one at work holds its own sorter's memory, so a few at a time share the cores and
+# the rest wait, rather than sixteen at once holding sixteen.
+SEARCH_THREADS = CapacityLimiter(2)
+
+
+async def read(
+    engine: Engine, work: Callable[[Session], T], *, threads: CapacityLimiter | None = None
+) -> T:
     """``work(session)`` in a read-only session: inline on SQLite, in a thread elsewhere.
 
     The read endpoints are ``async`` and call this rather than taking ``SessionDep``, so a
-    SQLite read costs no thread hop at all (see ``db.reads_inline``).
+    SQLite read costs no thread hop at all (see ``db.reads_inline``). A long read gives
+    ``threads``: it always runs in a worker thread, as many at once as that limiter allows.
     """
 
     def run() -> T:
         with read_only(engine) as session:
             return work(session)
 
+    if threads is not None:
+        return await to_thread.run_sync(run, limiter=threads)
     if reads_inline(engine):
         return run()
     return await run_in_threadpool(run)

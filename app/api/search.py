@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import SEARCH_THREADS, engine_of, read, settings_of
 from app.api.listing import NO_NUL, ArticleFilterDep, CursorQuery, LimitQuery
 from app.api.pages import page_after, page_response
 from app.api.problems import problem_responses
@@ -88,10 +88,8 @@ def hits_page(
         **problem_responses(304, 422),
     },
 )
-def search(
+async def search(
     request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
     article_filter: ArticleFilterDep,
     q: SearchQuery,
     limit: LimitQuery = 20,
@@ -105,14 +103,25 @@ def search(
     ] = "relevance",
 ) -> Response:
     """Articles matching every term of `q` and every filter, best first, with snippets."""
-    page, scope = hits_page(
-        session, settings, q=q, article_filter=article_filter, sort=sort, cursor=cursor, limit=limit
-    )
-    return page_response(
-        request,
-        page.items,
-        page.next_key,
-        scope=scope,
-        settings=settings,
-        members={"total": page.total},
-    )
+    settings = settings_of(request)
+
+    def answer(session: Session) -> Response:
+        page, scope = hits_page(
+            session,
+            settings,
+            q=q,
+            article_filter=article_filter,
+            sort=sort,
+            cursor=cursor,
+            limit=limit,
+        )
+        return page_response(
+            request,
+            page.items,
+            page.next_key,
+            scope=scope,
+            settings=settings,
+            members={"total": page.total},
+        )
+
+    return await read(engine_of(request), answer, threads=SEARCH_THREADS)
