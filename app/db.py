@@ -8,19 +8,20 @@ base is dialect-neutral, except the search backends (``app.search.backend`` pick
 """
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections import namedtuple
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from sqlalchemy import JSON, Integer, Table, cast, event, extract, func, insert
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Dialect, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Mapped
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import Select
-from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, create_engine
 
@@ -122,42 +123,131 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
         session.close()
 
 
-class DriverStatement:
-    """A fixed read, compiled once per dialect and run straight on the driver's cursor.
+@dataclass(frozen=True)
+class _Compiled:
+    """A statement compiled for one dialect: its SQL, its binds' order and processors."""
 
-    The hottest reads (stored bytes by id) are a primary-key lookup that SQLite answers in
-    microseconds; SQLAlchemy's execution around it (cache key, execution context, result
-    rows) cost several times that under load. ``build(n)`` makes the statement for ``n``
-    keys (bind parameters ``k0``..``k{n-1}``); its columns must need no type processing
-    (text and bytes), since the driver's values are returned as they come.
+    sql: str
+    positions: tuple[str, ...] | None  # qmark (SQLite): the binds in the statement's order
+    constants: dict[str, Any]  # the anonymous binds' values (literals of the statement)
+    bind_processors: dict[str, Callable[[Any], Any]]
+    result_processors: tuple[tuple[int, Callable[[Any], Any]], ...]
+    row: type[tuple[Any, ...]]
+
+
+def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
+    compiled = statement.compile(dialect=dialect)
+    if "POSTCOMPILE" in compiled.string:  # an expanding IN or a literal LIMIT: values in the SQL
+        raise ValueError("a driver statement cannot have binds rendered at execution")
+    binds = compiled.binds
+    processors: dict[str, Callable[[Any], Any]] = {}
+    for name, bind in binds.items():
+        processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None:
+            processors[name] = processor
+    results: list[tuple[int, Callable[[Any], Any]]] = []
+    for index, column in enumerate(statement.selected_columns):
+        processor = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        if processor is not None:
+            results.append((index, processor))
+    names = [column.key or f"c{i}" for i, column in enumerate(statement.selected_columns)]
+    return _Compiled(
+        sql=compiled.string,
+        positions=tuple(compiled.positiontup) if compiled.positiontup is not None else None,
+        # Named binds are the caller's to give on every run; anonymous ones are the
+        # statement's own literals (``count > 0``), the same for every statement of a shape.
+        constants={name: bind.value for name, bind in binds.items() if bind.unique},
+        bind_processors=processors,
+        result_processors=tuple(results),
+        row=namedtuple("Row", names, rename=True),
+    )
+
+
+@contextmanager
+def read_only(engine: Engine) -> Iterator[Session]:
+    """A session for reads: nothing to commit, so it is only closed (rolled back) at the end.
+
+    Committing costs a read as much as its query (the session's snapshot, flush checks,
+    expunging); a write inside this block would be lost, so it serves reads only. The session
+    is bound to a connection taken from the pool here, which driver statements use as it is:
+    a session's own transaction on it costs more than the SQLite read it would wrap.
+    """
+    with engine.connect() as connection:
+        session = Session(bind=connection, expire_on_commit=False, autoflush=False)
+        try:
+            yield session
+        finally:
+            session.close()
+
+
+def _connection_of(session: Session) -> Connection:
+    """The connection a session reads on: the one it is bound to, else its transaction's."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Connection) else session.connection()
+
+
+class DriverStatement:
+    """A read compiled once per dialect and shape, and run straight on the driver's cursor.
+
+    The hottest reads (stored bytes by id, a page's keys) answer from SQLite's page cache in
+    microseconds; SQLAlchemy's execution around them (building the statement, its cache key,
+    the execution context, result rows) cost several times that under load. ``build(shape)``
+    makes the statement of a shape: the same shape must make the same SQL, every value that
+    varies being a named bind (``bindparam("k0")``) given to ``run`` by name. Values are
+    bound and results typed by the columns' types, as SQLAlchemy would.
     """
 
-    def __init__(self, build: Callable[[int], Select[Any]]) -> None:
+    def __init__(self, build: Callable[[Any], Select[Any]] | None = None) -> None:
         self._build = build
-        self._compiled: dict[tuple[str, int], SQLCompiler] = {}
+        self._compiled: dict[tuple[str, Hashable], _Compiled] = {}
 
     def rows(self, session: Session, keys: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """The rows for ``keys``, read on the session's connection (inside its transaction)."""
-        connection = session.connection()
+        """The rows for ``keys`` (binds ``k0``..``k{n-1}``; the shape is their count)."""
+        return self.run(session, len(keys), {f"k{i}": key for i, key in enumerate(keys)})
+
+    def run(
+        self,
+        session: Session,
+        shape: Hashable,
+        params: Mapping[str, Any],
+        build: Callable[[Any], Select[Any]] | None = None,
+    ) -> list[Any]:
+        """The rows (named tuples) of the shape's statement with ``params``, on the session's
+        connection (inside its transaction); ``build`` overrides the one given at creation."""
+        connection = _connection_of(session)
         dialect = connection.dialect
-        compiled = self._compiled.get((dialect.name, len(keys)))
+        compiled = self._compiled.get((dialect.name, shape))
         if compiled is None:
-            compiled = self._build(len(keys)).compile(dialect=dialect)
-            self._compiled[(dialect.name, len(keys))] = compiled
-        params = {f"k{i}": key for i, key in enumerate(keys)}
-        args: Any = params
-        if compiled.positiontup is not None:  # qmark (SQLite): in the statement's order
-            args = [params[name] for name in compiled.positiontup]
+            maker = build or self._build
+            assert maker is not None, "a DriverStatement needs a build function"
+            compiled = _compile(maker(shape), dialect)
+            self._compiled[(dialect.name, shape)] = compiled
+        values = {**compiled.constants, **params}
+        for name, processor in compiled.bind_processors.items():
+            values[name] = processor(values[name])
+        args: Any = values
+        if compiled.positions is not None:
+            args = [values[name] for name in compiled.positions]
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             # Listeners (statement counters, tracing) still see it; none costs nothing.
             connection.dispatch.before_cursor_execute(
-                connection, cursor, compiled.string, args, None, False
+                connection, cursor, compiled.sql, args, None, False
             )
-            cursor.execute(compiled.string, args)
-            return list(cursor.fetchall())
+            cursor.execute(compiled.sql, args)
+            fetched = cursor.fetchall()
         finally:
             cursor.close()
+        row, processors = compiled.row, compiled.result_processors
+        if not processors:
+            return [row(*values) for values in fetched]
+        out = []
+        for values in fetched:
+            typed = list(values)
+            for index, processor in processors:
+                typed[index] = processor(typed[index])
+            out.append(row(*typed))
+        return out
 
 
 @contextmanager

@@ -15,15 +15,16 @@ import binascii
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, false, or_, true
+from sqlalchemy import Select, and_, bindparam, false, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
+from app.db import DriverStatement
 from app.errors import Unprocessable
 
 CURSOR_VERSION = 1
@@ -144,6 +145,10 @@ class SortKey:
         )
         return result
 
+    def bound(self, index: int, value: Any) -> Any:
+        """``value`` as the named bind of the ``index``-th key of a cursor (``after{index}``)."""
+        return bindparam(f"after{index}", value, type_=self.column.type)
+
 
 @dataclass(frozen=True)
 class Keyset:
@@ -162,6 +167,12 @@ class Keyset:
             raise CursorError("invalid cursor key")
         return [k.from_json(v) for k, v in zip(self.keys, values, strict=True)]
 
+    def after_params(self, after: Sequence[Any] | None) -> dict[str, Any]:
+        """The values of the named binds ``segments(after)`` makes."""
+        if after is None:
+            return {}
+        return {f"after{i}": v for i, v in enumerate(after) if v is not None}
+
     def order_by(self) -> list[Any]:
         """The ORDER BY terms of one segment."""
         return [k.order() for k in self.keys]
@@ -169,6 +180,11 @@ class Keyset:
     def segments(self, after: Sequence[Any] | None) -> list[ColumnElement[bool]]:
         """WHERE clauses of the segments to read, in order, for rows after ``after``."""
         lead = self.keys[0]
+        if after is not None:  # named binds: a statement of the same shape takes new values
+            after = [
+                None if v is None else k.bound(i, v)
+                for i, (k, v) in enumerate(zip(self.keys, after, strict=True))
+            ]
         if not lead.nullable:
             return [true() if after is None else _after(self.keys, after)]
         is_null, not_null = lead.column.is_(None), lead.column.is_not(None)
@@ -198,6 +214,16 @@ def _after(keys: Sequence[SortKey], values: Sequence[Any]) -> ColumnElement[bool
     )
 
 
+@dataclass(frozen=True)
+class Shaped:
+    """A page's statement by shape: ``build()`` makes the same SQL for every filter of the
+    same ``shape``, its varying values named binds, whose values are ``params``."""
+
+    shape: Hashable
+    build: Callable[[], Select[Any]]
+    params: Mapping[str, Any]
+
+
 @dataclass
 class Page:
     """One page of rows, and the sort key of its last row when more rows follow."""
@@ -206,22 +232,74 @@ class Page:
     next_key: list[Any] | None
 
 
+# The page queries of the shaped lists, compiled once per shape (bounded: sorts x filter
+# shapes x cursor shapes x segments).
+_SHAPED = DriverStatement()
+
+
+_SEGMENTS: dict[tuple[str, str], list[ColumnElement[bool]]] = {}
+
+
+def _after_shape(after: Sequence[Any] | None) -> str:
+    """Which segments a cursor leads to: none given, a NULL leading key, or a value."""
+    return "first" if after is None else "null" if after[0] is None else "value"
+
+
+def _segments(keyset: Keyset, after: Sequence[Any] | None) -> list[ColumnElement[bool]]:
+    """``keyset.segments(after)``, built once per cursor shape: their values are named binds,
+    given anew to every statement of the shape (``Keyset.after_params``)."""
+    key = (keyset.name, _after_shape(after))
+    found = _SEGMENTS.get(key)
+    if found is None:
+        found = _SEGMENTS[key] = keyset.segments(after)
+    return found
+
+
 def fetch_page(
-    session: Session, stmt: Select[Any], keyset: Keyset, *, after: Sequence[Any] | None, limit: int
+    session: Session,
+    stmt: Select[Any] | Shaped,
+    keyset: Keyset,
+    *,
+    after: Sequence[Any] | None,
+    limit: int,
 ) -> Page:
     """Up to ``limit`` rows of ``stmt`` after ``after`` in ``keyset`` order, never with OFFSET.
 
     ``stmt`` selects columns, among them the keyset's (rows are tuples with those names).
+    A ``Shaped`` statement runs compiled once per shape, straight on the driver.
     """
     rows: list[Any] = []
-    connection = session.connection()
-    for where in keyset.segments(after):
+    segments = _segments(keyset, after) if isinstance(stmt, Shaped) else keyset.segments(after)
+    for index, where in enumerate(segments):
         wanted = limit + 1 - len(rows)
         if wanted <= 0:
             break
-        query = stmt.where(where).order_by(*keyset.order_by()).limit(wanted)
-        rows.extend(connection.execute(query).all())
+        if isinstance(stmt, Shaped):
+            rows.extend(_shaped_segment(session, stmt, keyset, after, index, where, wanted))
+            continue
+        query = stmt.where(where).order_by(*keyset.order_by())
+        rows.extend(session.connection().execute(query.limit(wanted)).all())
     return page_of(rows, keyset, limit)
+
+
+def _shaped_segment(
+    session: Session,
+    stmt: Shaped,
+    keyset: Keyset,
+    after: Sequence[Any] | None,
+    index: int,
+    where: ColumnElement[bool],
+    wanted: int,
+) -> list[Any]:
+    """The ``index``-th segment's rows of a shaped statement, compiled once per shape."""
+
+    def build(_shape: Hashable) -> Select[Any]:
+        query = stmt.build().where(where).order_by(*keyset.order_by())
+        return query.limit(bindparam("page_limit", wanted))
+
+    shape = (stmt.shape, keyset.name, _after_shape(after), index)
+    params = {**stmt.params, **keyset.after_params(after), "page_limit": wanted}
+    return _SHAPED.run(session, shape, params, build)
 
 
 def page_of(rows: list[Any], keyset: Keyset, limit: int) -> Page:

@@ -170,8 +170,10 @@ def main() -> int:
     p95 = latencies[int(len(latencies) * 0.95)]
     print(f"latency p95         {p95:.1f} ms   (SQLite bar <= 150 ms)")
     print(f"latency max         {latencies[-1]:.1f} ms")
-    print(f"search structures   {size / 1e6:.1f} MB; stored title+body text {stored / 1e6:.1f} MB; "
-          f"ratio {size / stored if stored else float('nan'):.2f}x   (bar <= 3x)")
+    print(
+        f"search structures   {size / 1e6:.1f} MB; stored title+body text {stored / 1e6:.1f} MB; "
+        f"ratio {size / stored if stored else float('nan'):.2f}x   (bar <= 3x)"
+    )
     print(f"disagreements       {len(causes)}")
     for q, what, why in causes:
         print(f"  {q}\t{what}\t{why}")

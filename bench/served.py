@@ -5,8 +5,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,30 +29,23 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(
-    database_url: str,
-    corpus: Sequence[str] | None = None,
+def listening(
+    command: Callable[[int], list[str]],
+    health: str,
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
     log: Path | None = None,
 ) -> Iterator[Served]:
-    """`corpus serve` over ``database_url`` for the duration of the block.
+    """The server ``command(port)`` starts, once ``health`` answers 200, for the block.
 
-    ``corpus`` is the command that runs the CLI (default: the one beside this interpreter),
-    ``env`` is added to this process's environment, ``log`` takes the server's output.
+    ``env`` replaces this process's environment when given, ``log`` takes the server's output;
+    the server is stopped (SIGTERM, then SIGKILL after 30 s) when the block ends.
     """
-    command = list(corpus or [str(Path(sys.executable).parent / "corpus")])
     port = free_port()
-    full_env = {
-        **os.environ,
-        **(env or {}),
-        "DATABASE_URL": database_url,
-        "CORPUS_LOG_LEVEL": "WARNING",
-    }
     out = log.open("ab") if log else None
     process = subprocess.Popen(
-        [*command, "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=full_env,
+        command(port),
+        env=env,
         cwd=cwd,
         stdout=out or subprocess.DEVNULL,
         stderr=out or subprocess.DEVNULL,
@@ -61,14 +54,14 @@ def served(
     try:
         for _ in range(600):
             try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                if httpx.get(f"{base}{health}", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
             if process.poll() is not None:
-                raise SystemExit(f"corpus serve exited before answering (log: {log})")
+                raise SystemExit(f"{command(port)[0]} exited before answering (log: {log})")
         else:
-            raise SystemExit(f"corpus serve did not answer /healthz in time (log: {log})")
+            raise SystemExit(f"{command(port)[0]} did not answer {health} in time (log: {log})")
         yield Served(base, process.pid)
     finally:
         process.terminate()
@@ -79,3 +72,34 @@ def served(
             process.wait()
         if out:
             out.close()
+
+
+def served(
+    database_url: str,
+    corpus: Sequence[str] | None = None,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    log: Path | None = None,
+    workers: int | None = None,
+) -> AbstractContextManager[Served]:
+    """`corpus serve` over ``database_url`` for the duration of the block.
+
+    ``corpus`` is the command that runs the CLI (default: the one beside this interpreter),
+    ``env`` is added to this process's environment, ``log`` takes the server's output,
+    ``workers`` is passed as `--workers` when given.
+    """
+    cli = list(corpus or [str(Path(sys.executable).parent / "corpus")])
+    more = ["--workers", str(workers)] if workers is not None else []
+    full_env = {
+        **os.environ,
+        **(env or {}),
+        "DATABASE_URL": database_url,
+        "CORPUS_LOG_LEVEL": "WARNING",
+    }
+    return listening(
+        lambda port: [*cli, "serve", "--host", "127.0.0.1", "--port", str(port), *more],
+        "/healthz",
+        full_env,
+        cwd,
+        log,
+    )

@@ -1,10 +1,11 @@
-"""wrk runs of the two read workloads, and the table that sets two sides' figures side by side."""
+"""wrk runs: rotation scripts over request paths, the figures, and a table of two sides."""
 
 import json
 import statistics
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 WORKLOADS = {"list": "GET /articles?limit=20", "item": "GET /articles/{id}"}
 WRK_INSTALL = "apt-get update -qq && apt-get install -y wrk"
@@ -20,17 +21,34 @@ done = function(summary, latency, requests)
     e.connect + e.read + e.write + e.timeout + e.status))
 end
 """
-# Each wrk thread has its own Lua state: start them at different ids.
+# Each wrk thread has its own Lua state: start them at different places of the rotation.
 ROTATION = """
-local ids = {IDS}
+local paths = {PATHS}
+local headers = {HEADERS}
 local threads = 0
 setup = function(thread) thread:set("start", threads * 97); threads = threads + 1 end
 init = function(args) i = start or 0 end
 request = function()
   i = i + 1
-  return wrk.format("GET", "/articles/" .. ids[(i % #ids) + 1])
+  return wrk.format("GET", paths[(i % #paths) + 1], headers)
 end
 """
+
+
+def lua_string(value: str) -> str:
+    """A Lua string literal; ``value`` must be ASCII (percent-encode paths first)."""
+    if not value.isascii():
+        raise ValueError(f"not ASCII (percent-encode it): {value!r}")
+    return json.dumps(value)
+
+
+def rotation_script(paths: list[str], headers: dict[str, str] | None = None) -> str:
+    """A wrk script that requests ``paths`` in turn (one path: always that one), with headers."""
+    if not paths:
+        raise ValueError("a rotation needs at least one path")
+    listed = ", ".join(lua_string(p) for p in paths)
+    sent = ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in (headers or {}).items())
+    return ROTATION.replace("PATHS", listed).replace("HEADERS", sent) + DONE
 
 
 @dataclass(frozen=True)
@@ -53,19 +71,25 @@ class Wrk:
 
     @classmethod
     def written(cls, folder: Path, ids: list[str], connections: int) -> "Wrk":
-        """Writes the Lua scripts into ``folder``: the item script rotates over ``ids``."""
-        scripts = {"list": folder / "list.lua", "item": folder / "item.lua"}
-        scripts["list"].write_text(DONE)
-        rotation = ROTATION.replace("IDS", ", ".join(json.dumps(i) for i in ids))
-        scripts["item"].write_text(rotation + DONE)
-        return cls(scripts, connections, folder / "wrk.log")
+        """Writes the read workloads' scripts into ``folder``: the item script rotates ``ids``."""
+        wrk = cls({}, connections, folder / "wrk.log")
+        wrk.add(folder, "list", ["/articles?limit=20"])
+        wrk.add(folder, "item", [f"/articles/{quote(i)}" for i in ids])
+        return wrk
+
+    def add(
+        self, folder: Path, name: str, paths: list[str], headers: dict[str, str] | None = None
+    ) -> None:
+        """Writes the script of workload ``name`` (a rotation over ``paths``) into ``folder``."""
+        script = folder / f"{name}.lua"
+        script.write_text(rotation_script(paths, headers))
+        self.scripts[name] = script
 
     def command(self, base: str, workload: str, seconds: float) -> list[str]:
-        """The wrk command line for one run."""
-        url = f"{base}/articles?limit=20" if workload == "list" else base
+        """The wrk command line for one run (the script gives every request's path)."""
         return [
             "wrk", "-t2", f"-c{self.connections}", f"-d{max(1, round(seconds))}s",
-            "--latency", "--timeout", "10s", "-s", str(self.scripts[workload]), url,
+            "--latency", "--timeout", "10s", "-s", str(self.scripts[workload]), base,
         ]  # fmt: skip
 
     def run(self, base: str, workload: str, seconds: float) -> Figure:

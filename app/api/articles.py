@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from app.api.counting import ListCountingDep
-from app.api.deps import EngineDep, SettingsDep, read
+from app.api.deps import EngineDep, SettingsDep, engine_of, read, settings_of
 from app.api.listing import (
     NO_NUL,
     PAGE_HEADERS,
@@ -55,8 +55,6 @@ PAGE_EXAMPLE = {
 )
 async def list_articles(
     request: Request,
-    engine: EngineDep,
-    settings: SettingsDep,
     article_filter: ArticleFilterDep,
     paging: ArticlePagingDep,
     counting: ListCountingDep,
@@ -66,8 +64,9 @@ async def list_articles(
     Empty stubs are left out unless `include_empty=true`. Walking the pages returns each
     matching article once, even while new articles arrive.
     """
+    settings = settings_of(request)
     return await read(
-        engine,
+        engine_of(request),
         lambda session: articles_page(
             request,
             session,
@@ -111,14 +110,12 @@ ARTICLE_EXAMPLE = {
         **problem_responses(304, 404, 422),
     },
 )
-async def get_article(
-    request: Request, engine: EngineDep, settings: SettingsDep, id: ArticleId
-) -> Response:
+async def get_article(request: Request, id: ArticleId) -> Response:
     """One whole article: summary fields, credit lines, sections, cited links, images and bodies.
 
     Its ETag is its content hash: send it back in `If-None-Match` to get a 304.
     """
-    max_age = settings.cache_max_age_article
+    max_age = settings_of(request).cache_max_age_article
     revalidating = "if-none-match" in request.headers
 
     def answer(session: Session) -> Response:
@@ -130,7 +127,7 @@ async def get_article(
         body, content_hash = queries.article_json(session, article_id=id)
         return json_response(body, etag=etag_of_hash(content_hash), max_age=max_age)
 
-    return await read(engine, answer)
+    return await read(engine_of(request), answer)
 
 
 class RelatedArticle(ArticleSummary):

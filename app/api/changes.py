@@ -97,9 +97,7 @@ class ChangePublic(BaseModel):
     )
     searched_text: str | None = Field(
         default=None,
-        description=(
-            "With `include_docs=true&include_text=true`: " + SEARCHED_TEXT
-        ),
+        description=("With `include_docs=true&include_text=true`: " + SEARCHED_TEXT),
     )
     revisions: list[RevisionRecord] | None = Field(
         default=None,

@@ -4,13 +4,14 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, TypeVar
 
+from anyio import CapacityLimiter, to_thread
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.config import Settings
-from app.db import reads_inline, unit_of_work
+from app.db import read_only, reads_inline, unit_of_work
 from app.db_faults import DATABASE_ERRORS
 
 T = TypeVar("T")
@@ -20,16 +21,27 @@ log = logging.getLogger("app.errors")
 # and a hop to a thread and back costs more than they do.
 
 
-async def get_engine(request: Request) -> Engine:
-    """The engine the app was created with."""
+def engine_of(request: Request) -> Engine:
+    """The engine the app was created with (the hottest reads ask for it, not a dependency:
+    each dependency FastAPI solves costs more than this does)."""
     engine: Engine = request.app.state.engine
     return engine
 
 
-async def get_settings_dep(request: Request) -> Settings:
+def settings_of(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
+
+
+async def get_engine(request: Request) -> Engine:
+    """The engine the app was created with."""
+    return engine_of(request)
+
+
+async def get_settings_dep(request: Request) -> Settings:
+    """The settings the app was created with."""
+    return settings_of(request)
 
 
 # Methods that never write: their transaction has nothing to commit.
@@ -74,17 +86,28 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-async def read(engine: Engine, work: Callable[[Session], T]) -> T:
-    """``work(session)`` in a read's own unit of work: inline on SQLite, in a thread elsewhere.
+# Searches sort every hit of their terms (tens of thousands for a common one): in threads,
+# each one at work holds its own sorter's memory, so a few at a time share the cores and
+# the rest wait, rather than sixteen at once holding sixteen.
+SEARCH_THREADS = CapacityLimiter(2)
+
+
+async def read(
+    engine: Engine, work: Callable[[Session], T], *, threads: CapacityLimiter | None = None
+) -> T:
+    """``work(session)`` in a read-only session: inline on SQLite, in a thread elsewhere.
 
     The read endpoints are ``async`` and call this rather than taking ``SessionDep``, so a
-    SQLite read costs no thread hop at all (see ``db.reads_inline``).
+    SQLite read costs no thread hop at all (see ``db.reads_inline``). A long read gives
+    ``threads``: it always runs in a worker thread, as many at once as that limiter allows.
     """
 
     def run() -> T:
-        with unit_of_work(engine) as session:
+        with read_only(engine) as session:
             return work(session)
 
+    if threads is not None:
+        return await to_thread.run_sync(run, limiter=threads)
     if reads_inline(engine):
         return run()
     return await run_in_threadpool(run)

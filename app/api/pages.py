@@ -13,7 +13,7 @@ import orjson
 from fastapi import Request, Response
 
 from app.config import Settings
-from app.http.caching import json_response, not_modified, strong_etag
+from app.http.caching import json_response, not_modified, strong_etag_of_bytes
 from app.pagination import Keyset, decode_cursor, encode_cursor
 
 
@@ -48,7 +48,7 @@ def page_response(
         next_cursor = encode_cursor(next_key, scope=scope, secret=settings.cursor_secret)
     tail = orjson.dumps({"next": next_cursor, **(members or {})})
     body = b'{"items":[' + b",".join(items) + b"]," + tail[1:]
-    etag = strong_etag(body.decode())
+    etag = strong_etag_of_bytes(body)
     max_age = settings.cache_max_age_list
     cached = not_modified(request, etag=etag, max_age=max_age)
     if cached is not None:

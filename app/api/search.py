@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 from sqlmodel import Session
 
 from app.api.counting import FacetRequestDep
-from app.api.deps import SessionDep, SettingsDep
+from app.api.deps import SEARCH_THREADS, engine_of, read, settings_of
 from app.api.listing import NO_NUL, ArticleFilterDep, CursorQuery, LimitQuery
 from app.api.pages import page_after, page_response
 from app.api.problems import problem_responses
@@ -90,10 +90,8 @@ def hits_page(
         **problem_responses(304, 422),
     },
 )
-def search(
+async def search(
     request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
     article_filter: ArticleFilterDep,
     q: SearchQuery,
     facets: FacetRequestDep,
@@ -108,13 +106,24 @@ def search(
     ] = "relevance",
 ) -> Response:
     """Articles matching every term of `q` and every filter, best first, with snippets."""
-    page, scope = hits_page(
-        session, settings, q=q, article_filter=article_filter, sort=sort, cursor=cursor, limit=limit
-    )
-    members: dict[str, Any] = {"total": page.total}
-    if facets.facets:
-        hit_ids = backend_for(session).hit_ids(parse_query(q))
-        members |= facets.members(session, article_filter, within=hit_ids)
-    return page_response(
-        request, page.items, page.next_key, scope=scope, settings=settings, members=members
-    )
+    settings = settings_of(request)
+
+    def answer(session: Session) -> Response:
+        page, scope = hits_page(
+            session,
+            settings,
+            q=q,
+            article_filter=article_filter,
+            sort=sort,
+            cursor=cursor,
+            limit=limit,
+        )
+        members: dict[str, Any] = {"total": page.total}
+        if facets.facets:
+            hit_ids = backend_for(session).hit_ids(parse_query(q))
+            members |= facets.members(session, article_filter, within=hit_ids)
+        return page_response(
+            request, page.items, page.next_key, scope=scope, settings=settings, members=members
+        )
+
+    return await read(engine_of(request), answer, threads=SEARCH_THREADS)

@@ -19,6 +19,11 @@ def strong_etag(*parts: str) -> str:
     return f'"{digest}"'
 
 
+def strong_etag_of_bytes(body: bytes) -> str:
+    """``strong_etag(body.decode())`` of a UTF-8 body, without decoding and encoding it again."""
+    return f'"{hashlib.sha256(body).hexdigest()[:40]}"'
+
+
 def etag_of_hash(content_hash: str) -> str:
     """The ETag of one article: its content hash, quoted."""
     return f'"{content_hash}"'
@@ -79,7 +84,7 @@ def cached_response(
 
 def body_response(request: Request, body: bytes, *, media_type: str, max_age: int) -> Response:
     """``body`` with a strong ETag over its bytes, or a 304 when the client's copy is current."""
-    etag = strong_etag(body.decode("utf-8"))
+    etag = strong_etag_of_bytes(body)
     cached = not_modified(request, etag=etag, max_age=max_age)
     if cached is not None:
         return cached

@@ -1,11 +1,9 @@
 """ETag and 304 for every GET whose route did not set its own (health, OpenAPI, docs...)."""
 
-import hashlib
-
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.http.caching import etag_matches
+from app.http.caching import etag_matches, strong_etag_of_bytes
 
 # Larger or unsized (streamed) bodies pass through untouched rather than being held in memory.
 MAX_BUFFERED_BYTES = 8 * 1024 * 1024
@@ -50,7 +48,7 @@ class ConditionalGetMiddleware:
                 return
             assert start is not None
             body = b"".join(chunks)
-            etag = f'"{hashlib.sha256(body).hexdigest()[:40]}"'
+            etag = strong_etag_of_bytes(body)
             headers = MutableHeaders(raw=start["headers"])
             headers["ETag"] = etag
             if etag_matches(if_none_match, etag):

@@ -18,7 +18,7 @@ from app.articles.mapping import ARTICLE
 from app.articles.stored import DOCUMENT
 from app.db import DriverStatement
 from app.errors import NotFound
-from app.pagination import Keyset, fetch_page
+from app.pagination import Keyset, Shaped, fetch_page
 from app.queries.filters import ArticleFilter
 from app.schemas import ArticlePublic
 
@@ -118,7 +118,12 @@ def list_articles(
     The page is found over the sort keys alone, then its stored summaries are read by id.
     """
     keys = select(*(k.column for k in keyset.keys))
-    page = fetch_page(session, article_filter.apply(keys), keyset, after=after, limit=limit)
+    stmt = Shaped(
+        shape=("articles", article_filter.shape()),
+        build=lambda: article_filter.apply(keys),
+        params=article_filter.params(),
+    )
+    page = fetch_page(session, stmt, keyset, after=after, limit=limit)
     ids = [row.id for row in page.rows]
     stored = summaries(session, ids)
     # An article deleted between the two reads is left out; the cursor still follows the page.

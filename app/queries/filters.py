@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import col
 
 from app.models import Article, ArticleTag, Byline, Tag
@@ -31,26 +32,55 @@ class ArticleFilter:
                 object.__setattr__(self, name, aware.astimezone(UTC))
 
     def apply(self, stmt: Select[Any]) -> Select[Any]:
-        """``stmt`` (a select over ``article``) narrowed to the matching articles."""
+        """``stmt`` (a select over ``article``) narrowed to the matching articles.
+
+        Every value is a named bind (``params()``), so the SQL depends on ``shape()`` alone.
+        """
         if not self.include_empty:
             stmt = stmt.where(col(Article.is_empty).is_(False))
         if self.collection is not None:
-            stmt = stmt.where(col(Article.collection) == self.collection)
+            stmt = stmt.where(col(Article.collection) == bindparam("collection", self.collection))
         if self.author is not None:
-            by_author = select(col(Byline.article_id)).where(col(Byline.name) == self.author)
+            by_author = select(col(Byline.article_id)).where(
+                col(Byline.name) == bindparam("author", self.author)
+            )
             stmt = stmt.where(col(Article.id).in_(by_author))
-        for name in dict.fromkeys(self.tags):
+        for i, name in enumerate(dict.fromkeys(self.tags)):
             tagged = (
                 select(col(ArticleTag.article_id))
                 .join(Tag, col(Tag.id) == col(ArticleTag.tag_id))
-                .where(col(Tag.name) == name)
+                .where(col(Tag.name) == bindparam(f"tag{i}", name))
             )
             stmt = stmt.where(col(Article.id).in_(tagged))
         if self.published_after is not None:
-            stmt = stmt.where(col(Article.published_at) >= self.published_after)
+            after: BindParameter[datetime] = bindparam("published_after", self.published_after)
+            stmt = stmt.where(col(Article.published_at) >= after)
         if self.published_before is not None:
-            stmt = stmt.where(col(Article.published_at) < self.published_before)
+            before: BindParameter[datetime] = bindparam("published_before", self.published_before)
+            stmt = stmt.where(col(Article.published_at) < before)
         return stmt
+
+    def shape(self) -> tuple[Any, ...]:
+        """What the SQL of ``apply`` depends on: which conditions are given, not their values."""
+        return (
+            self.include_empty,
+            self.collection is not None,
+            self.author is not None,
+            len(dict.fromkeys(self.tags)),
+            self.published_after is not None,
+            self.published_before is not None,
+        )
+
+    def params(self) -> dict[str, Any]:
+        """The values of the named binds of ``apply``."""
+        given = {
+            "collection": self.collection,
+            "author": self.author,
+            "published_after": self.published_after,
+            "published_before": self.published_before,
+        }
+        given.update({f"tag{i}": name for i, name in enumerate(dict.fromkeys(self.tags))})
+        return {name: value for name, value in given.items() if value is not None}
 
     def fingerprint(self) -> dict[str, Any]:
         """The filter as plain values: part of a cursor's scope, so a cursor fits one filter."""
