@@ -11,6 +11,7 @@ from app.config import Settings, get_settings
 from app.db import make_engine
 from app.docs import install_docs
 from app.http.setup import install_http
+from app.writes.slots import UploadSlots
 
 DESCRIPTION = """
 A JSON API over an archive of markdown articles (the ourhimalayas/txt corpus): list, open,
@@ -40,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
+    app.state.upload_slots = UploadSlots(settings.max_concurrent_uploads)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(changes.router)
