@@ -77,7 +77,8 @@ class CorpusHttpProtocol(HttpToolsProtocol):
         self.body_timeout = settings.body_timeout
         self.header_timer: asyncio.TimerHandle | None = None
         self.body_timer: asyncio.TimerHandle | None = None
-        self.request_begun = False
+        self.in_message = False  # between a request's first byte and its body's end
+        self.request_begun = False  # between a request's first byte and its headers' end
         self.head_bytes = 0
         self.body_seen_at = 0.0
 
@@ -90,14 +91,16 @@ class CorpusHttpProtocol(HttpToolsProtocol):
 
     def data_received(self, data: bytes) -> None:
         """Arms the header timer when bytes arrive between requests; parses (problem+json 400)."""
-        if self.cycle is None or self.cycle.response_complete:
+        if not self.in_message:
             self._arm_header_timer()
-        if self.header_timer is not None:  # some of these bytes are a request's head
+        # Bytes between requests or in a head count against the head's bound; a body's not.
+        in_head = not self.in_message or self.request_begun
+        if in_head:
             self.head_bytes += len(data)
         self._unset_keepalive_if_required()
         try:
             self.parser.feed_data(data)
-            if self.header_timer is not None and self.head_bytes > MAX_HEAD_BYTES:
+            if in_head and self.header_timer is not None and self.head_bytes > MAX_HEAD_BYTES:
                 # Still no end of the head: every byte so far was head (httptools would
                 # hold a header's value in memory for as long as it grows).
                 detail = f"the request's head is over the limit of {MAX_HEAD_BYTES} bytes"
@@ -123,7 +126,7 @@ class CorpusHttpProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         """A request's first byte: it now has ``header_timeout`` to finish its headers."""
         super().on_message_begin()
-        self.request_begun = True
+        self.in_message = self.request_begun = True
         self._arm_header_timer()
 
     def on_url(self, url: bytes) -> None:
@@ -149,6 +152,7 @@ class CorpusHttpProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         """The whole body is in: nothing more to wait for."""
+        self.in_message = False
         self._cancel_body_timer()
         super().on_message_complete()
 

@@ -117,6 +117,10 @@ def test_the_servers_own_refusals_are_problems(served: tuple[Server, Path]) -> N
     _problem(_ask(server, long_target), 414)
     huge_header = b"GET /articles HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000
     _problem(_ask(server, huge_header), 431)
+    # A body the app answered early (401: no token) is not read as a head, however long.
+    request = _upload("", b"x" * 200_000, length=300_000).replace(b"Bearer ", b"X")
+    early = _ask(server, request.replace(b"Connection: close\r\n", b""))
+    assert early.startswith(b"HTTP/1.1 401 ") and early.count(b"HTTP/1.1 ") == 1
     # And an answer of the app's names no server software either.
     raw = _ask(server, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     status, headers, _ = _response(raw)
