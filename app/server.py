@@ -205,21 +205,24 @@ class CorpusHttpProtocol(HttpToolsProtocol):
             wait = self.body_timeout - idle if idle < self.body_timeout else self.body_timeout
             self.body_timer = self.loop.call_later(wait, self._body_deadline)
             return
-        if cycle.response_started:
+        if cycle.response_complete:  # answered already (early: a 401, a 413): only close
             self.transport.close()
         else:
             self._close_with(408, "Request Timeout", BODY_TOO_SLOW.format(self.body_timeout))
-        # The app's receive() now answers http.disconnect, and its sends go nowhere.
-        cycle.disconnected = True
-        cycle.message_event.set()
 
     def _close_with(self, status: int, title: str, detail: str) -> None:
-        if self.cycle is not None and not self.cycle.response_complete:
-            self.cycle.disconnected = True
-            self.cycle.message_event.set()
+        """Answers with a problem and closes; only closes when an answer is under way (a
+        second one would be read as part of it)."""
+        cycle = self.cycle
+        answering = cycle is not None and cycle.response_started and not cycle.response_complete
+        if cycle is not None and not cycle.response_complete:
+            # The app's receive() now answers http.disconnect, and its sends go nowhere.
+            cycle.disconnected = True
+            cycle.message_event.set()
         if not self.transport.is_closing():
-            data = problem_bytes(status, title, detail, self.server_state.default_headers)
-            self.transport.write(data)
+            if not answering:
+                data = problem_bytes(status, title, detail, self.server_state.default_headers)
+                self.transport.write(data)
             self.transport.close()
 
 
