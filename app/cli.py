@@ -14,6 +14,7 @@ from app.ingest.command import ingest_command
 from app.main import create_app
 from app.migrate import upgrade_to_head
 from app.mirror.sync import OriginUnreachable, run_mirror
+from app.server import server_options
 
 cli = typer.Typer(
     name="corpus",
@@ -44,6 +45,7 @@ def serve(
         workers=workers,
         log_level=get_settings().log_level.lower(),
         access_log=False,  # the app writes its own structured access line
+        **server_options(settings),
     )
 
 

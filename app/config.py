@@ -97,6 +97,28 @@ class Settings(BaseSettings):
         ),
     )
 
+    header_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds a client has for a request's headers (then 408, or a close).",
+    )
+    body_timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Longest pause (seconds) between two pieces of a request body (then 408).",
+    )
+    keep_alive_timeout: int = Field(
+        default=5, gt=0, description="Seconds an idle keep-alive connection stays open."
+    )
+    max_concurrent_uploads: int = Field(
+        default=4, ge=1, description="Most POST /articles received at once per process (503)."
+    )
+    feed_page_max_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=1,
+        description="Most article bytes in one /changes page or one /export read step.",
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -2,6 +2,28 @@
 
 from typing import Any
 
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+def problem_document(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    type_slug: str = "about:blank",
+    errors: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The RFC 9457 body every error has: ``{"type", "title", "status", "detail"}``."""
+    body: dict[str, Any] = {
+        "type": type_slug if type_slug == "about:blank" else f"/problems/{type_slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return body
+
 
 class ProblemError(Exception):
     """An error the client caused or should know of; ``status`` is the HTTP status."""

@@ -13,6 +13,7 @@ from app.db_faults import database_timeouts
 from app.docs import install_docs
 from app.http.setup import install_http
 from app.reader import install_reader
+from app.writes.slots import UploadSlots
 
 DESCRIPTION = """
 A JSON API over an archive of markdown articles (the ourhimalayas/txt corpus): list, open,
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url, timeouts=database_timeouts(settings))
+    app.state.upload_slots = UploadSlots(settings.max_concurrent_uploads)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(changes.router)

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from app.api.deps import EngineDep
+from app.api.deps import EngineDep, SettingsDep
 from app.api.problems import problem_responses
 from app.feed import (
     DIGEST_ALGORITHM,
@@ -151,6 +151,7 @@ def _json(body: dict[str, Any]) -> Response:
 async def list_changes(
     request: Request,
     engine: EngineDep,
+    settings: SettingsDep,
     since: int = Query(0, ge=0, description="Answer changes with a seq above this; 0 for all."),
     limit: int = Query(1000, ge=1, le=10000, description="Most changes in one answer."),
     include_docs: bool = Query(False, description="Put each upserted article in its change."),
@@ -171,7 +172,9 @@ async def list_changes(
     seqs are handed out under a lock held until commit, so they commit in order. A long-poll
     answers as soon as a change arrives, holding no database connection while it waits.
     `410` when `since` is older than the retained deletions (or ahead of this feed): start
-    again from 0.
+    again from 0. With `include_docs` a page also ends before its articles pass
+    `CORPUS_FEED_PAGE_MAX_BYTES` (8 MiB by default; at least one change a page): a page
+    shorter than `limit` is not the end, only an empty one is.
     """
     deadline = time.monotonic() + timeout
     while True:
@@ -183,6 +186,7 @@ async def list_changes(
             include_docs=include_docs,
             include_text=include_text,
             include_revisions=include_revisions,
+            max_bytes=settings.feed_page_max_bytes,
         )
         if body is not None:
             return _json(body)
@@ -238,6 +242,7 @@ async def changes_digest(engine: EngineDep, response: Response) -> DigestPublic:
 )
 def export_archive(
     engine: EngineDep,
+    settings: SettingsDep,
     include_text: bool = Query(
         False, description="Add each article's `searched_text` to its line (mirrors)."
     ),
@@ -252,6 +257,9 @@ def export_archive(
     with `include_revisions=true`, `revisions`, as in `/changes`.
     """
     lines: Iterator[str] = export_lines(
-        engine, include_text=include_text, include_revisions=include_revisions
+        engine,
+        include_text=include_text,
+        include_revisions=include_revisions,
+        max_bytes=settings.feed_page_max_bytes,
     )
     return StreamingResponse(lines, media_type="application/x-ndjson", headers=NO_STORE)

@@ -11,9 +11,9 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.db_faults import DATABASE_ERRORS, RETRY_AFTER_S, unavailable_reason
-from app.errors import ProblemError, ServiceUnavailable
+from app.errors import PROBLEM_MEDIA_TYPE as PROBLEM_MEDIA_TYPE  # re-exported: routes use it
+from app.errors import ProblemError, ServiceUnavailable, problem_document
 
-PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 log = logging.getLogger("app.errors")
 
@@ -62,14 +62,7 @@ def problem_response(
     errors: list[dict[str, Any]] | None = None,
 ) -> JSONResponse:
     """A problem+json response."""
-    body: dict[str, Any] = {
-        "type": type_slug if type_slug == "about:blank" else f"/problems/{type_slug}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-    }
-    if errors is not None:
-        body["errors"] = errors
+    body = problem_document(status, title, detail, type_slug=type_slug, errors=errors)
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 

@@ -31,9 +31,11 @@ from app.errors import (
 from app.writes.article import Preconditions, delete_article, replace_article
 from app.writes.receive import receive_markdown, receive_upload
 from app.writes.schemas import ArticleWritten, UploadReport
+from app.writes.slots import UploadSlots
 from app.writes.upload import ingest_upload
 
 router = APIRouter(tags=["writes"])
+UPLOAD_PREFIX = "corpus-upload-"
 
 IfMatch = Annotated[
     str | None,
@@ -138,11 +140,15 @@ async def upload_articles(
 
     Answers with the ingest report. If any file is bad (not UTF-8, binary, empty, an unsafe
     archive member, no path), the whole upload is refused with 422 listing every bad file,
-    and nothing is stored.
+    and nothing is stored. `503` (with `Retry-After`) while `CORPUS_MAX_CONCURRENT_UPLOADS`
+    uploads are being received already.
     """
-    with tempfile.TemporaryDirectory(
-        prefix="corpus-upload-", dir=settings.upload_temp_dir
-    ) as folder:
+    slots: UploadSlots = request.app.state.upload_slots
+    # The slot first: a refused upload makes no temp folder.
+    with (
+        slots.slot(),
+        tempfile.TemporaryDirectory(prefix=UPLOAD_PREFIX, dir=settings.upload_temp_dir) as folder,
+    ):
         upload = await receive_upload(request, folder=Path(folder), settings=settings)
         return await run_in_threadpool(
             ingest_upload, engine, upload, settings=settings, token_name=token.name

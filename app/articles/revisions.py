@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app.articles.mapping import TABLES, Row, json_time
@@ -97,6 +97,23 @@ def current_row_of(document: Mapping[str, Any]) -> Row:
             "text_hash": None,
         },
     )
+
+
+def stored_sizes(session: Session, ids: Sequence[str]) -> dict[str, int]:
+    """The compressed bytes stored for each of ``ids``'s revisions (ids without any left out)."""
+    size = func.coalesce(func.length(REVISION.c.markdown), 0) + func.coalesce(
+        func.length(REVISION.c.document), 0
+    )
+    out: dict[str, int] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = list(ids[start : start + _CHUNK])
+        rows = session.connection().execute(
+            select(REVISION.c.article_id, func.sum(size))
+            .where(REVISION.c.article_id.in_(chunk))
+            .group_by(REVISION.c.article_id)
+        )
+        out.update({article_id: int(total or 0) for article_id, total in rows})
+    return out
 
 
 def revision_keys(session: Session, ids: Sequence[str]) -> dict[str, set[tuple[Any, ...]]]:

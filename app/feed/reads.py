@@ -6,7 +6,7 @@ it was given. Writers commit in seq order (see ``app.feed.writes``), so a snapsh
 holds seq N holds every seq below N too.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,12 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from app.articles.revisions import records_of
+from app.articles.revisions import records_of, stored_sizes
 from app.db import snapshot_session
 from app.errors import Gone
 from app.feed.writes import OP_UPSERT
 from app.models import Change, FeedState
-from app.queries.articles import documents
+from app.queries.articles import document_sizes, documents
 from app.search.indexer import searched_file_texts
 
 
@@ -115,6 +115,60 @@ def documents_of(
     }
 
 
+# zlib keeps 0.4-0.55 of a revision's text (``app.articles.revisions``): a record sent is at
+# most about 3 times what is stored for it.
+REVISION_EXPANSION = 3
+
+
+def feed_sizes(
+    session: Session,
+    ids: Sequence[str],
+    *,
+    include_text: bool = False,
+    include_revisions: bool = False,
+) -> dict[str, int]:
+    """About how many bytes each of ``ids`` weighs in the feed, from stored lengths alone.
+
+    The document's own length; with ``include_text`` twice that (the searched text is the
+    file's plain text, shorter than the document, which holds the markdown and the text);
+    with ``include_revisions`` plus its revisions' stored bytes, expanded.
+    """
+    sizes = document_sizes(session, ids)
+    if include_text:
+        sizes = {i: 2 * n for i, n in sizes.items()}
+    if include_revisions:
+        for i, n in stored_sizes(session, ids).items():
+            sizes[i] = sizes.get(i, 0) + REVISION_EXPANSION * n
+    return sizes
+
+
+def runs_within(ids: Sequence[str], sizes: Mapping[str, int], budget: int) -> Iterator[list[str]]:
+    """``ids`` in order, in consecutive runs of at most ``budget`` bytes (an article larger
+    than that is a run of its own), so a reader holds one run's documents at a time."""
+    run: list[str] = []
+    total = 0
+    for i in ids:
+        size = sizes.get(i, 0)
+        if run and total + size > budget:
+            yield run
+            run, total = [], 0
+        run.append(i)
+        total += size
+    if run:
+        yield run
+
+
+def bounded(page: ChangesPage, sizes: Mapping[str, int], max_bytes: int) -> ChangesPage:
+    """``page`` cut before the first upsert that would take its articles past ``max_bytes``
+    (never before its first entry); a reader goes on from the last seq it keeps."""
+    upserted = [e.article_id for e in page.entries if e.op == OP_UPSERT]
+    kept = set(next(runs_within(upserted, sizes, max_bytes), []))
+    for n, entry in enumerate(page.entries):
+        if n > 0 and entry.op == OP_UPSERT and entry.article_id not in kept:
+            return ChangesPage(page.entries[:n], page.entries[n - 1].seq)
+    return page
+
+
 def _iso(value: datetime) -> str:
     return value.isoformat().replace("+00:00", "Z")
 
@@ -127,8 +181,12 @@ def changes_body(
     include_docs: bool,
     include_text: bool = False,
     include_revisions: bool = False,
+    max_bytes: int | None = None,
 ) -> dict[str, Any] | None:
     """One snapshot read of the feed as the ``/changes`` JSON body; ``None`` if nothing is new.
+
+    With ``include_docs``, ``max_bytes`` bounds the page's articles too (``bounded``), so a
+    reader's page costs the server about that much memory whatever the articles weigh.
 
     Articles are ``orjson.Fragment``s of their stored bytes: encode the body with orjson.
 
@@ -139,6 +197,12 @@ def changes_body(
         page = read_changes(session, since=since, limit=limit)
         docs: dict[str, FeedDocument] = {}
         if include_docs and page.entries:
+            if max_bytes is not None:
+                ids = [e.article_id for e in page.entries if e.op == OP_UPSERT]
+                sizes = feed_sizes(
+                    session, ids, include_text=include_text, include_revisions=include_revisions
+                )
+                page = bounded(page, sizes, max_bytes)
             upserted = [e.article_id for e in page.entries if e.op == OP_UPSERT]
             docs = documents_of(
                 session,

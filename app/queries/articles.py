@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, bindparam, select
+from sqlalchemy import Column, bindparam, func, select
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import BindParameter
 from sqlmodel import Session
@@ -66,6 +66,24 @@ def summaries(session: Session, ids: Sequence[str]) -> dict[str, bytes]:
 def documents(session: Session, ids: Sequence[str]) -> dict[str, bytes]:
     """The stored ``Article`` JSON of each of ``ids`` that exists."""
     return _stored(session, _DOCUMENTS, ids)
+
+
+def document_sizes(session: Session, ids: Sequence[str]) -> dict[str, int]:
+    """The byte length of the stored ``Article`` JSON of each of ``ids`` that exists.
+
+    Neither database reads the document for it (SQLite's ``length()`` of a blob and
+    PostgreSQL's of a ``bytea`` use the stored length).
+    """
+    out: dict[str, int] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = list(ids[start : start + _CHUNK])
+        rows = session.connection().execute(
+            select(DOCUMENT.c.article_id, func.length(DOCUMENT.c.document)).where(
+                DOCUMENT.c.article_id.in_(chunk)
+            )
+        )
+        out.update({article_id: int(size) for article_id, size in rows})
+    return out
 
 
 def article_json(session: Session, *, article_id: str) -> tuple[bytes, str]:

@@ -43,8 +43,9 @@ def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> Non
 class Server:
     """``corpus serve`` over one database on a loopback port; restartable on the same port."""
 
-    def __init__(self, database_url: str, log: Path) -> None:
+    def __init__(self, database_url: str, log: Path, env: dict[str, str] | None = None) -> None:
         self.database_url = database_url
+        self.env = env or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -55,7 +56,7 @@ class Server:
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [CORPUS, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                env=env_for(self.database_url),
+                env={**env_for(self.database_url), **self.env},
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )

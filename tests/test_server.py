@@ -1,0 +1,172 @@
+"""The server's own behaviour, on a real ``corpus serve`` spoken to through raw sockets:
+header and body timeouts, its refusals as problem+json, the upload cap, no banner."""
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from mirror.processes import Server
+from sqlalchemy.engine import Engine
+from writes.store import dump_store, make_token
+
+TIMEOUT_S = 1.0  # header and body timeouts of the server under test
+SLACK_S = 3.0  # how much later than its timeout a close may come on a loaded machine
+
+
+@pytest.fixture
+def served(database_url: str, engine: Engine, tmp_path: Path) -> Iterator[tuple[Server, Path]]:
+    """``corpus serve`` with 1 s timeouts, one upload at a time; and its upload temp folder."""
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    env = {
+        "CORPUS_HEADER_TIMEOUT": str(TIMEOUT_S),
+        "CORPUS_BODY_TIMEOUT": str(TIMEOUT_S),
+        "CORPUS_MAX_CONCURRENT_UPLOADS": "1",
+        "CORPUS_UPLOAD_TEMP_DIR": str(uploads),
+    }
+    server = Server(database_url, tmp_path / "serve.log", env=env).start()
+    try:
+        yield server, uploads
+    finally:
+        server.stop()
+
+
+def _connect(server: Server) -> socket.socket:
+    conn = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    return conn
+
+
+def _read_until_closed(conn: socket.socket, limit_s: float) -> tuple[bytes, float]:
+    """Everything the server sends until it closes; and how many seconds that took."""
+    started, data = time.monotonic(), b""
+    conn.settimeout(limit_s)
+    try:
+        while chunk := conn.recv(65536):
+            data += chunk
+    except ConnectionResetError:
+        pass  # closed with unread bytes of ours still in its buffer
+    except TimeoutError:
+        pytest.fail(f"the server kept the connection open for {limit_s} s; got {data[:200]!r}")
+    return data, time.monotonic() - started
+
+
+def _response(raw: bytes) -> tuple[int, dict[str, str], bytes]:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
+
+
+def _problem(raw: bytes, status: int) -> dict[str, object]:
+    code, headers, body = _response(raw)
+    assert code == status, raw[:300]
+    assert headers["content-type"] == "application/problem+json"
+    assert headers["connection"] == "close"
+    assert "server" not in headers
+    problem: dict[str, object] = json.loads(body)
+    assert problem["status"] == status and problem["title"] and problem["detail"]
+    assert int(headers["content-length"]) == len(body)
+    return problem
+
+
+def _ask(server: Server, request: bytes) -> bytes:
+    with _connect(server) as conn:
+        conn.sendall(request)
+        return _read_until_closed(conn, 10)[0]
+
+
+def test_partial_headers_are_answered_408_and_silent_connections_closed(
+    served: tuple[Server, Path],
+) -> None:
+    server, _ = served
+    partial = [_connect(server) for _ in range(20)]
+    silent = [_connect(server) for _ in range(20)]
+    for conn in partial:
+        conn.sendall(b"GET /articles HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+    # Meanwhile a normal request is answered at once.
+    answer = _ask(server, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert _response(answer)[0] == 200
+    for conn in partial:
+        raw, _ = _read_until_closed(conn, TIMEOUT_S + SLACK_S)
+        assert "did not arrive within 1 s" in str(_problem(raw, 408)["detail"])
+        conn.close()
+    for conn in silent:
+        raw, _ = _read_until_closed(conn, TIMEOUT_S + SLACK_S)
+        assert raw == b""  # nothing was asked, nothing is answered: only closed
+        conn.close()
+    # A request whose headers arrived is not cut off by either timer while it is answered.
+    with _connect(server) as conn:
+        conn.sendall(b"GET /changes?feed=longpoll&timeout=2 HTTP/1.1\r\nHost: x\r\n\r\n")
+        conn.settimeout(10)
+        raw = conn.recv(65536)  # a long poll answers after 2 s, past both 1 s timers
+    assert _response(raw)[0] == 200
+
+
+def test_the_servers_own_refusals_are_problems(served: tuple[Server, Path]) -> None:
+    server, _ = served
+    raw_target = _ask(server, "GET /articles?tag=美国 HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    assert "percent-encode" in str(_problem(raw_target, 400)["detail"])
+    raw_path = _ask(server, "GET /tags/美国/articles HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    assert "percent-encode" in str(_problem(raw_path, 400)["detail"])
+    garbage = _ask(server, b"NOT HTTP AT ALL\r\n\r\n")
+    assert "not valid HTTP" in str(_problem(garbage, 400)["detail"])
+    long_target = b"GET /articles?tag=" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    _problem(_ask(server, long_target), 414)
+    huge_header = b"GET /articles HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 200_000
+    _problem(_ask(server, huge_header), 431)
+    # A body the app answered early (401: no token) is not read as a head, however long.
+    request = _upload("", b"x" * 200_000, length=300_000).replace(b"Bearer ", b"X")
+    early = _ask(server, request.replace(b"Connection: close\r\n", b""))
+    assert early.startswith(b"HTTP/1.1 401 ") and early.count(b"HTTP/1.1 ") == 1
+    # And an answer of the app's names no server software either.
+    raw = _ask(server, b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    status, headers, _ = _response(raw)
+    assert status == 200
+    assert "server" not in headers and headers["x-content-type-options"] == "nosniff"
+
+
+PART = (
+    b"--b0undary\r\n"
+    b'Content-Disposition: form-data; name="file"; filename="content/gnews/1.md"\r\n'
+    b"Content-Type: text/markdown\r\n\r\n"
+)
+END = b"\r\n--b0undary--\r\n"
+
+
+def _upload(token: str, body: bytes, length: int | None = None) -> bytes:
+    """A POST /articles of ``body`` (a multipart body or its start), ``length`` declared."""
+    head = (
+        f"POST /articles HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n"
+        "Content-Type: multipart/form-data; boundary=b0undary\r\nConnection: close\r\n"
+        f"Content-Length: {len(body) if length is None else length}\r\n\r\n"
+    )
+    return head.encode() + body
+
+
+def test_a_stalled_upload_gets_408_its_temp_folder_goes_and_the_store_stays(
+    served: tuple[Server, Path], engine: Engine
+) -> None:
+    server, uploads = served
+    token = make_token(engine, "editor", ["write"])
+    article = "# 标题\n\n**发布时间：** 2024-03-04 08:37\n\n正文。\n".encode()
+    before = dump_store(engine)
+    with _connect(server) as stalled:
+        stalled.sendall(_upload(token, PART + article * 20_000, length=10_000_000))
+        time.sleep(0.5)
+        assert len(list(uploads.iterdir())) == 1  # being received: its folder is there
+        # While it holds the only upload slot, another upload is refused at once.
+        refused = _ask(server, _upload(token, PART + article + END))
+        assert "uploads are being received" in str(_problem(refused, 503)["detail"])
+        assert _response(refused)[1]["retry-after"] == "10"
+        raw, _ = _read_until_closed(stalled, TIMEOUT_S + SLACK_S)
+        assert "paused for more than 1 s" in str(_problem(raw, 408)["detail"])
+        # The client has not closed its end, and the folder is gone all the same.
+        assert list(uploads.iterdir()) == []
+    assert dump_store(engine) == before
+    # The slot is free again: the next upload is received and stored.
+    stored = _ask(server, _upload(token, PART + article + END))
+    assert _response(stored)[0] == 200, stored[:500]
+    assert dump_store(engine) != before
