@@ -6,6 +6,7 @@ from fastapi.routing import APIRoute
 from app import __version__
 from app.api import articles, changes, feeds, health, revisions, search, tags, writes
 from app.api.problems import install_problem_handlers
+from app.api.rate_limits import install_rate_limits
 from app.api.spec import LICENSE, SERVERS, install_spec
 from app.config import Settings, get_settings
 from app.db import make_engine
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(feeds.router)
     app.include_router(writes.router)
+    install_rate_limits(app, settings)  # innermost middleware: a 429 is logged, CORS and all
     install_http(app, settings)
     install_docs(app)
     install_spec(app)

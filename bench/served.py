@@ -48,6 +48,7 @@ def served(
         **(env or {}),
         "DATABASE_URL": database_url,
         "CORPUS_LOG_LEVEL": "WARNING",
+        "CORPUS_RATE_LIMITS_ENABLED": "false",  # benchmarks measure throughput, not the limits
     }
     out = log.open("ab") if log else None
     process = subprocess.Popen(

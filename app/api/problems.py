@@ -86,6 +86,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "The request body is too large.",
         415: "Unsupported media type.",
         422: "A parameter or the body failed validation.",
+        429: "Too Many Requests: the client's rate limit is used up; retry after Retry-After.",
         503: "The database is not reachable or not migrated.",
     }
     out: dict[int | str, dict[str, Any]] = {}

@@ -1,4 +1,4 @@
-"""The OpenAPI document: FastAPI's, plus the two facts it cannot see on its own.
+"""The OpenAPI document: FastAPI's, plus the facts it cannot see on its own.
 
 - Errors: every error leaves through ``app.api.problems`` as ``application/problem+json``;
   routes document them with ``problem_responses`` (no ``model``, so no false
@@ -6,6 +6,8 @@
 - Security: an operation that declares no security scheme (no ``WriteToken`` dependency) is
   public, and says so with ``security: []``; without it a reader of the spec (and linters)
   cannot tell "public" from "forgot to say".
+- Rate limits: the middleware of ``app.api.rate_limits`` answers 429 on the operations it
+  limits; it documents them here.
 """
 
 from typing import Any
@@ -14,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app.api.problems import problem_schemas
+from app.api.rate_limits import document_rate_limits
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
@@ -52,6 +55,7 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
     spec["components"]["schemas"] = dict(sorted(spec["components"]["schemas"].items()))
     for operation in operations(spec):
         operation.setdefault("security", [])
+    document_rate_limits(spec)
     app.openapi_schema = spec
     return spec
 

@@ -23,10 +23,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def env_for(database_url: str) -> dict[str, str]:
+def env_for(database_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env["DATABASE_URL"] = database_url
     env["CORPUS_LOG_LEVEL"] = "WARNING"
+    # Mirror tests restart and poll at will; the limits have their own tests.
+    env["CORPUS_RATE_LIMITS_ENABLED"] = "false"
+    env.update(extra or {})
     return env
 
 
@@ -43,8 +46,17 @@ def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> Non
 class Server:
     """``corpus serve`` over one database on a loopback port; restartable on the same port."""
 
-    def __init__(self, database_url: str, log: Path) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        log: Path,
+        *,
+        workers: int = 1,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.database_url = database_url
+        self.workers = workers
+        self.env = env
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -54,8 +66,9 @@ class Server:
         """Starts the process and waits until it answers /healthz."""
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                [CORPUS, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-                env=env_for(self.database_url),
+                [CORPUS, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+                + ["--workers", str(self.workers)],
+                env=env_for(self.database_url, self.env),
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
