@@ -4,7 +4,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import articles, changes, feeds, health, revisions, search, tags, writes
+from app.api import articles, changes, feeds, health, metrics, revisions, search, tags, writes
 from app.api.problems import install_problem_handlers
 from app.api.rate_limits import install_rate_limits
 from app.api.spec import LICENSE, SERVERS, install_spec
@@ -12,6 +12,7 @@ from app.config import Settings, get_settings
 from app.db import make_engine
 from app.docs import install_docs
 from app.http.setup import install_http
+from app.metrics import watch_pool
 
 DESCRIPTION = """
 A JSON API over an archive of markdown articles (the ourhimalayas/txt corpus): list, open,
@@ -41,8 +42,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
+    watch_pool(app.state.engine)
     install_problem_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(changes.router)
     app.include_router(articles.router)
     app.include_router(revisions.router)

@@ -10,6 +10,8 @@ import time
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.metrics import observe_request
+
 log = logging.getLogger("app.access")
 REQUEST_ID_HEADER = "X-Request-ID"
 # A client's id is echoed only when it is short, printable ASCII: it goes into logs and headers.
@@ -62,6 +64,9 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
+            seconds = time.perf_counter() - started
+            route = scope.get("route")  # set by the router when a route matched
+            observe_request(scope["method"], getattr(route, "path", None), status, seconds)
             client = scope.get("client")
             log.info(
                 json.dumps(
@@ -73,7 +78,7 @@ class RequestContextMiddleware:
                         "query": scope.get("query_string", b"").decode("latin-1"),
                         "status": status,
                         "bytes": sent,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                        "duration_ms": round(seconds * 1000, 3),
                         "client": client[0] if client else None,
                         "user_agent": headers.get("user-agent"),
                     },
