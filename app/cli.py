@@ -24,6 +24,7 @@ cli = typer.Typer(
     add_completion=False,
 )
 cli.add_typer(token_cli, name="token")
+WORKER_HEALTHCHECK_S = 60
 cli.command("ingest")(ingest_command)
 
 
@@ -59,6 +60,9 @@ def serve(
             workers=workers,
             log_level=settings.log_level.lower(),
             access_log=False,  # the app writes its own structured access line
+            # A worker answers uvicorn's health check only once the app is imported: ~2 s on a
+            # quiet machine, but the default 5 s killed every worker on a loaded one, forever.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
         )
     finally:
         if metrics_dir is not None:
