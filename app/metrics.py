@@ -52,6 +52,8 @@ INGESTED = Counter(
 )
 # The route of a request that matched none: 404 paths must not each become a label value.
 UNMATCHED = "unmatched"
+# Where middleware that answers before the router (the rate limits' 429) names the route.
+ROUTE_TEMPLATE_KEY = "corpus.route_template"
 
 
 def observe_request(method: str, route: str | None, status: int, seconds: float) -> None:

@@ -19,7 +19,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 # Bounded so a file runs in seconds; derandomised so a run can be repeated exactly.
-EXAMPLES_PER_OPERATION = 25
+EXAMPLES_PER_OPERATION = 40
 # Requests made, by "METHOD PATH": the run's total is printed at the end of the session.
 REQUESTS: dict[str, int] = {}
 

@@ -22,6 +22,7 @@ from app.api_tokens import UNLIMITED_SCOPE, TokenInfo, find_token
 from app.config import Settings, parse_rate
 from app.db import unit_of_work
 from app.http.buckets import Buckets, MemoryBuckets, Policy, RedisBuckets, Verdict
+from app.metrics import ROUTE_TEMPLATE_KEY
 
 log = logging.getLogger("app.ratelimit")
 
@@ -39,7 +40,7 @@ LIMITED_OPERATIONS: dict[tuple[str, str], str] = {
 }
 _EXACT = {(m, p): name for (m, p), name in LIMITED_OPERATIONS.items() if "{" not in p}
 _ONE_SEGMENT = {
-    (m, p.split("{")[0]): name for (m, p), name in LIMITED_OPERATIONS.items() if "{" in p
+    (m, p.split("{")[0]): (name, p) for (m, p), name in LIMITED_OPERATIONS.items() if "{" in p
 }
 _FALSE = {"", "0", "false", "no", "off", "f", "n"}
 
@@ -59,13 +60,14 @@ RETRY_AFTER_DOC = {
 }
 
 
-def policy_name(method: str, path: str) -> str | None:
-    """The bucket a request of ``method`` on ``path`` draws from, or None when unlimited."""
+def limited_operation(method: str, path: str) -> tuple[str, str] | None:
+    """(bucket, route template) of a request of ``method`` on ``path``; None when unlimited."""
     method = "GET" if method == "HEAD" else method
-    name = _EXACT.get((method, path))
-    if name is None and path.count("/") == 2:
-        name = _ONE_SEGMENT.get((method, path[: path.rindex("/") + 1]))
-    return name
+    if (method, path) in _EXACT:
+        return _EXACT[(method, path)], path
+    if path.count("/") == 2:
+        return _ONE_SEGMENT.get((method, path[: path.rindex("/") + 1]))
+    return None
 
 
 def _costs(name: str, query_string: bytes) -> bool:
@@ -133,10 +135,11 @@ class RateLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        name = policy_name(scope["method"], scope["path"])
-        if name is None or not _costs(name, scope.get("query_string", b"")):
+        operation = limited_operation(scope["method"], scope["path"])
+        if operation is None or not _costs(operation[0], scope.get("query_string", b"")):
             await self.app(scope, receive, send)
             return
+        name, scope[ROUTE_TEMPLATE_KEY] = operation
         key = await self._client_key(scope)
         if key is None:
             await self.app(scope, receive, send)

@@ -10,7 +10,7 @@ import time
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.metrics import observe_request
+from app.metrics import ROUTE_TEMPLATE_KEY, observe_request
 
 log = logging.getLogger("app.access")
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -66,7 +66,8 @@ class RequestContextMiddleware:
         finally:
             seconds = time.perf_counter() - started
             route = scope.get("route")  # set by the router when a route matched
-            observe_request(scope["method"], getattr(route, "path", None), status, seconds)
+            template = getattr(route, "path", None) or scope.get(ROUTE_TEMPLATE_KEY)
+            observe_request(scope["method"], template, status, seconds)
             client = scope.get("client")
             log.info(
                 json.dumps(

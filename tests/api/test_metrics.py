@@ -6,6 +6,9 @@ from sqlalchemy.engine import Engine
 from writes.articles import article_bytes, gnews_path, tar_archive
 from writes.store import make_token
 
+from app.config import Settings
+from app.main import create_app
+
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
 
@@ -63,3 +66,15 @@ def test_feed_seq_articles_and_ingest_counts(client: TestClient, engine: Engine)
     assert after[("corpus_articles", ())] == 3
     added = ("corpus_ingest_files_total", (("outcome", "added"),))
     assert after[added] - before.get(added, 0.0) == 3
+
+
+def test_a_refused_request_is_counted_under_its_route(database_url: str) -> None:
+    limited = Settings(database_url=database_url, rate_limit_search="1/hour")
+    with TestClient(create_app(limited)) as client:
+        before = scrape(client)
+        statuses = [client.get("/search", params={"q": "美国"}).status_code for _ in range(3)]
+        assert statuses == [200, 429, 429]
+        after = scrape(client)
+        client.app.state.engine.dispose()  # type: ignore[attr-defined]
+    assert _requests(after, "/search", "429") - _requests(before, "/search", "429") == 2
+    assert _requests(after, "/search", "200") - _requests(before, "/search", "200") == 1

@@ -66,12 +66,12 @@ def test_a_bucket_lets_its_capacity_through_then_refuses(
 
 
 def test_tokens_come_back_at_the_rate(make_buckets: Callable[[], Buckets]) -> None:
-    policy = _policy(2, 0.4)  # a token every 0.2 s
+    policy = _policy(2, 4.0)  # a token every 2 s: wide, for a loaded machine
 
     async def run() -> list[bool]:
         buckets = make_buckets()
         out = [(await buckets.hit(policy, "c")).allowed for _ in range(3)]
-        await asyncio.sleep(0.25)
+        await asyncio.sleep(2.2)
         out += [(await buckets.hit(policy, "c")).allowed for _ in range(2)]
         await buckets.close()
         return out

@@ -75,6 +75,7 @@ def test_two_workers_share_one_bucket_and_one_metrics_view(
         workers = [w for w in _per_worker(metrics_dir, tmp_path, "/search") if w]
         assert len(workers) == 2, workers  # both workers answered searches
         assert sum(w.get("200", 0) for w in workers) == CAPACITY
+        assert sum(w.get("429", 0) for w in workers) == SEARCHES - CAPACITY
         for _ in range(6):  # whichever worker answers the scrape, it counts both
             scrape = httpx.get(f"{server.url}/metrics", timeout=30)
             assert scrape.status_code == 200
