@@ -56,7 +56,8 @@ def test_two_workers_share_one_bucket_and_one_metrics_view(
     env = {
         "CORPUS_RATE_LIMITS_ENABLED": "true",
         "CORPUS_REDIS_URL": redis_url(),
-        "CORPUS_RATE_LIMIT_SEARCH": f"{CAPACITY}/hour",
+        # Per day: a token comes back every 72 min, so a slow run sees no refill.
+        "CORPUS_RATE_LIMIT_SEARCH": f"{CAPACITY}/day",
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
     }
     server = Server(database_url, tmp_path / "server.log", workers=2, env=env).start()
