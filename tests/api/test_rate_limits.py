@@ -129,7 +129,7 @@ def test_search_is_limited_per_client_and_says_so(limited: Callable[..., TestCli
     assert [r.headers["ratelimit"].split(";")[1] for r in answers] == ["r=2", "r=1", "r=0"]
     assert answers[0].headers["ratelimit-policy"] == '"search";q=3;w=3600'
     _assert_refused(client.get("/search", params={"q": "美国"}), "search", 3)
-    # The search feeds draw from the same bucket; HEAD too.
+    # The search feeds draw from the same bucket.
     _assert_refused(client.get("/feeds/search.atom", params={"q": "美国"}), "search", 3)
     # Reads of articles are never limited, and carry no limit fields.
     for _ in range(10):
