@@ -1,5 +1,7 @@
 """``/metrics``: the Prometheus text exposition of every worker, plus the database's gauges."""
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
@@ -11,6 +13,7 @@ from app.metrics import METRICS_MEDIA_TYPE, exposition
 from app.models import Article, FeedState
 
 router = APIRouter(tags=["health"])
+log = logging.getLogger("app.metrics")
 
 EXAMPLE = """# HELP corpus_http_requests_total HTTP requests answered, by method, route and status.
 # TYPE corpus_http_requests_total counter
@@ -21,12 +24,20 @@ corpus_change_feed_last_seq 46301.0
 """
 
 
+UP = ("corpus_database_up", "1 when the database answered this scrape, else 0.")
+
+
 def database_gauges(engine: Engine) -> list[tuple[str, str, float]]:
     """The feed's newest seq and the number of stored articles, read now."""
-    with unit_of_work(engine) as session:
-        seq = FeedState.read(session, FeedState.LAST_SEQ)
-        articles = session.execute(select(func.count()).select_from(Article)).scalar_one()
+    try:
+        with unit_of_work(engine) as session:
+            seq = FeedState.read(session, FeedState.LAST_SEQ)
+            articles = session.execute(select(func.count()).select_from(Article)).scalar_one()
+    except Exception as exc:  # noqa: BLE001 - the processes' metrics matter most in an outage
+        log.warning("metrics: database unreachable: %s", type(exc).__name__)
+        return [(*UP, 0.0)]
     return [
+        (*UP, 1.0),
         ("corpus_change_feed_last_seq", "The change feed's newest seq.", float(seq)),
         ("corpus_articles", "Articles stored (live, not deleted).", float(articles)),
     ]

@@ -1,5 +1,7 @@
 """``/metrics``: Prometheus text with requests by route and status, latency, pool, feed, ingest."""
 
+from pathlib import Path
+
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import Engine
@@ -56,6 +58,7 @@ def test_requests_are_counted_by_route_template_and_status(client: TestClient) -
 def test_feed_seq_articles_and_ingest_counts(client: TestClient, engine: Engine) -> None:
     auth = {"Authorization": f"Bearer {make_token(engine, 'editor', ['write'])}"}
     before = scrape(client)
+    assert before[("corpus_database_up", ())] == 1
     assert before[("corpus_change_feed_last_seq", ())] == 0
     assert before[("corpus_articles", ())] == 0
     archive = tar_archive((gnews_path(n), article_bytes(n)) for n in (1, 2, 3))
@@ -78,3 +81,12 @@ def test_a_refused_request_is_counted_under_its_route(database_url: str) -> None
         client.app.state.engine.dispose()  # type: ignore[attr-defined]
     assert _requests(after, "/search", "429") - _requests(before, "/search", "429") == 2
     assert _requests(after, "/search", "200") - _requests(before, "/search", "200") == 1
+
+
+def test_metrics_answer_while_the_database_is_unreachable(tmp_path: Path) -> None:
+    gone = Settings(database_url=f"sqlite:///{tmp_path / 'no-such-folder' / 'corpus.db'}")
+    with TestClient(create_app(gone)) as client:
+        samples = scrape(client)
+    assert samples[("corpus_database_up", ())] == 0
+    assert ("corpus_change_feed_last_seq", ()) not in samples
+    assert any(name == "corpus_http_requests_total" for name, _ in samples)
