@@ -60,8 +60,9 @@ def test_two_workers_share_one_bucket_and_one_metrics_view(
         "CORPUS_RATE_LIMIT_SEARCH": f"{CAPACITY}/day",
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
     }
-    server = Server(database_url, tmp_path / "server.log", workers=2, env=env).start()
-    try:
+    server = Server(database_url, tmp_path / "server.log", workers=2, env=env)
+    try:  # stopped also when it fails to start in time, so that no worker outlives the test
+        server.start()
 
         def search(_: int) -> int:
             # A connection of its own each time, so the kernel hands it to either worker.
