@@ -26,7 +26,9 @@ def create(
         ..., "--name", help="A name for whoever holds the token, e.g. editor-anna."
     ),
     scope: list[str] = typer.Option(
-        [WRITE_SCOPE], "--scope", help="A scope to grant (write, read); repeat for several."
+        [WRITE_SCOPE],
+        "--scope",
+        help="A scope to grant (write, read, unlimited); repeat for several.",
     ),
 ) -> None:
     """Create a token and print it once; only its hash is stored."""

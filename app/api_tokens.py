@@ -17,8 +17,10 @@ from sqlmodel import Session, col
 from app.models import ApiToken, utcnow
 
 TOKEN_PREFIX = "corpus_"
-SCOPES = ("read", "write")
+SCOPES = ("read", "write", "unlimited")
 WRITE_SCOPE = "write"
+# Exempts its holder from the rate limits (a mirror, a trusted batch job, the fuzzing tests).
+UNLIMITED_SCOPE = "unlimited"
 MAX_NAME_LENGTH = 100
 
 

@@ -1,6 +1,7 @@
 """The ``corpus`` command line."""
 
 import json
+import shutil
 import sys
 
 import typer
@@ -12,6 +13,7 @@ from app.db import make_engine
 from app.feed import prune_changes
 from app.ingest.command import ingest_command
 from app.main import create_app
+from app.metrics import share_between_workers
 from app.migrate import upgrade_to_head
 from app.mirror.sync import OriginUnreachable, run_mirror
 from app.server import server_options
@@ -23,6 +25,7 @@ cli = typer.Typer(
     add_completion=False,
 )
 cli.add_typer(token_cli, name="token")
+WORKER_HEALTHCHECK_S = 60
 cli.command("ingest")(ingest_command)
 
 
@@ -30,23 +33,42 @@ cli.command("ingest")(ingest_command)
 def serve(
     host: str = typer.Option("127.0.0.1", help="Address to listen on."),
     port: int = typer.Option(8000, help="Port to listen on."),
-    workers: int = typer.Option(1, help="Worker processes."),
+    workers: int = typer.Option(
+        1,
+        min=1,
+        help="Worker processes over the same database; with N > 1 set CORPUS_REDIS_URL so "
+        "that the rate limits hold across them.",
+    ),
 ) -> None:
     """Migrate the database to head, then serve the API."""
     upgrade_to_head(get_settings().database_url)
     # Tombstones past their retention leave the feed at each start (see prune-changes).
     settings = get_settings()
     prune_changes(make_engine(settings.database_url), retention_days=settings.change_retention_days)
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=get_settings().log_level.lower(),
-        access_log=False,  # the app writes its own structured access line
-        **server_options(settings),
-    )
+    if workers > 1 and settings.rate_limits_enabled and not settings.redis_url:
+        typer.echo(
+            f"warning: {workers} workers keep {workers} separate rate-limit buckets per client; "
+            "set CORPUS_REDIS_URL to share them",
+            err=True,
+        )
+    metrics_dir = share_between_workers(workers)  # before the workers import prometheus_client
+    try:
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level.lower(),
+            access_log=False,  # the app writes its own structured access line
+            # A worker answers uvicorn's health check only once the app is imported: ~2 s on a
+            # quiet machine, but the default 5 s killed every worker on a loaded one, forever.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+            **server_options(settings),
+        )
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @cli.command()

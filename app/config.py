@@ -1,10 +1,24 @@
 """Settings, read from the environment (prefix ``CORPUS_``; ``DATABASE_URL`` as is)."""
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*(second|minute|hour|day)s?\s*$")
+_UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+def parse_rate(text: str) -> tuple[int, float]:
+    """``"120/minute"`` or ``"10/5 seconds"`` -> (requests, window in seconds)."""
+    match = _RATE.match(text)
+    if not match or int(match[1]) < 1 or match[2] == "0":
+        raise ValueError(
+            f"{text!r} is not a rate: write REQUESTS/PERIOD, e.g. 120/minute or 10/5 seconds"
+        )
+    return int(match[1]), float(int(match[2] or 1) * _UNIT_SECONDS[match[3]])
 
 
 def default_database_url() -> str:
@@ -118,6 +132,37 @@ class Settings(BaseSettings):
         ge=1,
         description="Most article bytes in one /changes page or one /export read step.",
     )
+
+    rate_limits_enabled: bool = Field(
+        default=True,
+        description="Rate-limit search, the change feed with documents, export and writes.",
+    )
+    rate_limit_search: str = Field(
+        default="120/minute",
+        description="Token bucket of /search and the search feeds, per client (IP or token).",
+    )
+    rate_limit_changes: str = Field(
+        default="120/minute", description="Token bucket of /changes?include_docs=true, per client."
+    )
+    rate_limit_export: str = Field(
+        default="10/minute", description="Token bucket of /export, per client."
+    )
+    rate_limit_write: str = Field(
+        default="60/minute",
+        description="Token bucket of POST, PUT and DELETE /articles, per client.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis holding the rate-limit buckets, shared by every worker (else memory).",
+    )
+
+    @field_validator(
+        "rate_limit_search", "rate_limit_changes", "rate_limit_export", "rate_limit_write"
+    )
+    @classmethod
+    def _a_rate(cls, value: str) -> str:
+        parse_rate(value)
+        return value
 
 
 @lru_cache

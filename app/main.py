@@ -4,14 +4,27 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from app import __version__
-from app.api import articles, changes, feeds, health, names, revisions, search, tags, writes
+from app.api import (
+    articles,
+    changes,
+    feeds,
+    health,
+    metrics,
+    names,
+    revisions,
+    search,
+    tags,
+    writes,
+)
 from app.api.problems import install_problem_handlers
+from app.api.rate_limits import install_rate_limits
 from app.api.spec import LICENSE, SERVERS, install_spec
 from app.config import Settings, get_settings
 from app.db import make_engine
 from app.db_faults import database_timeouts
 from app.docs import install_docs
 from app.http.setup import install_http
+from app.metrics import watch_pool
 from app.reader import install_reader
 from app.writes.slots import UploadSlots
 
@@ -44,8 +57,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url, timeouts=database_timeouts(settings))
     app.state.upload_slots = UploadSlots(settings.max_concurrent_uploads)
+    watch_pool(app.state.engine)
     install_problem_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(changes.router)
     app.include_router(articles.router)
     app.include_router(revisions.router)
@@ -54,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(feeds.router)
     app.include_router(writes.router)
+    install_rate_limits(app, settings)  # innermost middleware: a 429 is logged, CORS and all
     install_http(app, settings)
     install_docs(app)
     install_reader(app)

@@ -52,7 +52,13 @@ def free_port() -> int:
 
 
 def env_for(url: str) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": url, "CORPUS_LOG_LEVEL": "WARNING"}
+    # A benchmark measures throughput, not the rate limits (CORPUS_RATE_LIMITS_ENABLED).
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "CORPUS_LOG_LEVEL": "WARNING",
+        "CORPUS_RATE_LIMITS_ENABLED": "false",
+    }
 
 
 class Origin:

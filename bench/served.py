@@ -95,6 +95,7 @@ def served(
         **(env or {}),
         "DATABASE_URL": database_url,
         "CORPUS_LOG_LEVEL": "WARNING",
+        "CORPUS_RATE_LIMITS_ENABLED": "false",  # benchmarks measure throughput, not the limits
     }
     return listening(
         lambda port: [*cli, "serve", "--host", "127.0.0.1", "--port", str(port), *more],

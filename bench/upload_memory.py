@@ -161,6 +161,7 @@ def main() -> None:
             "DATABASE_URL": f"sqlite:///{work / 'bench.db'}",
             "CORPUS_UPLOAD_TEMP_DIR": str(work),
             "CORPUS_LOG_LEVEL": "WARNING",
+            "CORPUS_RATE_LIMITS_ENABLED": "false",
         }
         created = subprocess.run(
             [str(VENV_BIN / "corpus"), "token", "create", "--name", "bench"],

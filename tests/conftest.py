@@ -12,6 +12,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import spec_fuzzing
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -126,8 +127,9 @@ def env_database(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    """Settings pointing at the test's database."""
-    return Settings(database_url=database_url)
+    """Settings pointing at the test's database, rate limits off (tests/api/test_rate_limits.py)."""
+    # A test's requests are counted by what it checks, not by a bucket it may happen to empty.
+    return Settings(database_url=database_url, rate_limits_enabled=False)
 
 
 @pytest.fixture
@@ -137,3 +139,12 @@ def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(app) as c:
         yield c
     app.state.engine.dispose()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Says how many requests the spec fuzzing made in this process (tests/spec_fuzzing.py)."""
+    if spec_fuzzing.REQUESTS:
+        total = sum(spec_fuzzing.REQUESTS.values())
+        terminalreporter.write_line(
+            f"schemathesis: {total} requests over {len(spec_fuzzing.REQUESTS)} operations"
+        )

@@ -29,7 +29,7 @@ NPM_PACKAGES = (
 )
 PYTHON_CLIENT = "openapi-python-client==0.29.1"
 # The problems Redocly is told to ignore (.redocly.lint-ignore.yaml says why).
-IGNORED_LINT_PROBLEMS = 3
+IGNORED_LINT_PROBLEMS = 4  # /metrics joined /healthz, /readyz and /changes/digest
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("spec_clients")]
 

@@ -80,6 +80,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         413: "The request body is too large.",
         415: "Unsupported media type.",
         422: "A parameter or the body failed validation.",
+        429: "Too Many Requests: the client's rate limit is used up; retry after Retry-After.",
         503: (
             "The database is unavailable (down, hung or refusing) or not migrated; "
             "send the request again after Retry-After seconds."

@@ -1,4 +1,4 @@
-"""The OpenAPI document: FastAPI's, plus the two facts it cannot see on its own.
+"""The OpenAPI document: FastAPI's, plus the facts it cannot see on its own.
 
 - Errors: every error leaves through ``app.api.problems`` as ``application/problem+json``;
   routes document them with ``problem_responses`` (no ``model``, so no false
@@ -8,6 +8,8 @@
 - Security: an operation that declares no security scheme (no ``WriteToken`` dependency) is
   public, and says so with ``security: []``; without it a reader of the spec (and linters)
   cannot tell "public" from "forgot to say".
+- Rate limits: the middleware of ``app.api.rate_limits`` answers 429 on the operations it
+  limits; it documents them here.
 """
 
 from typing import Any
@@ -16,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from app.api.problems import problem_responses, problem_schemas
+from app.api.rate_limits import document_rate_limits
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
@@ -71,6 +74,7 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
             # A route's own 503 (with its example) stays; it gains the header.
             response = operation["responses"].setdefault("503", problem_responses(503)[503])
             response["headers"] = RETRY_AFTER_HEADER
+    document_rate_limits(spec)
     app.openapi_schema = spec
     return spec
 

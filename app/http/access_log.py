@@ -1,4 +1,5 @@
-"""Request ids and one structured (JSON) access-log line per request, on logger ``app.access``."""
+"""Request ids and one structured (JSON) access-log line per request, on logger ``app.access``;
+the app's other log lines carry the id of the request they were written for."""
 
 import json
 import logging
@@ -6,9 +7,13 @@ import os
 import re
 import sys
 import time
+from contextvars import ContextVar
+from typing import TextIO
 
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.metrics import ROUTE_TEMPLATE_KEY, observe_request
 
 log = logging.getLogger("app.access")
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -24,12 +29,47 @@ def request_id_from(headers: Headers) -> str:
     return os.urandom(16).hex()  # as random as uuid4().hex, without building a UUID
 
 
+# The request being answered, for every log line written while it is (see JsonLines).
+current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
+
+
+class JsonLines(logging.Formatter):
+    """One JSON object a line: the access line as it is, any other with its request id."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if record.name == log.name:
+            return record.getMessage()
+        line = {
+            "event": "log",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None),
+        }
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, ensure_ascii=False)
+
+
+def stamp_request_id(record: logging.LogRecord) -> bool:
+    """A handler filter: notes the current request's id on the record, when it is written."""
+    record.request_id = current_request_id.get()
+    return True
+
+
+def json_log_handler(stream: TextIO) -> logging.Handler:
+    """A handler writing ``JsonLines`` to ``stream``."""
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonLines())
+    handler.addFilter(stamp_request_id)
+    return handler
+
+
 def ensure_access_handler() -> None:
-    """Print access lines on stderr when nothing else (uvicorn, the root logger) shows them."""
-    if not log.handlers and not logging.getLogger().handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        log.addHandler(handler)
+    """Print the app's log lines (``app.*``) as JSON on stderr when nothing else shows them."""
+    app_log = logging.getLogger("app")
+    if not app_log.handlers and not logging.getLogger().handlers:
+        app_log.addHandler(json_log_handler(sys.stderr))
     if log.level == logging.NOTSET:
         log.setLevel(logging.INFO)
 
@@ -48,6 +88,8 @@ class RequestContextMiddleware:
         headers = Headers(scope=scope)
         request_id = request_id_from(headers)
         scope.setdefault("state", {})["request_id"] = request_id
+        # Copied into the worker threads of sync routes too (anyio copies the context).
+        current_request_id.set(request_id)
         status, sent = 500, 0
 
         async def send_wrapper(message: Message) -> None:
@@ -62,6 +104,10 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
+            seconds = time.perf_counter() - started
+            route = scope.get("route")  # set by the router when a route matched
+            template = getattr(route, "path", None) or scope.get(ROUTE_TEMPLATE_KEY)
+            observe_request(scope["method"], template, status, seconds)
             client = scope.get("client")
             log.info(
                 json.dumps(
@@ -73,7 +119,7 @@ class RequestContextMiddleware:
                         "query": scope.get("query_string", b"").decode("latin-1"),
                         "status": status,
                         "bytes": sent,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+                        "duration_ms": round(seconds * 1000, 3),
                         "client": client[0] if client else None,
                         "user_agent": headers.get("user-agent"),
                     },

@@ -48,6 +48,7 @@ from app.ingest.transactions import (
     TransactionPerBatch,
     Transactions,
 )
+from app.metrics import count_ingest
 from app.search import SearchBackend, backend_for
 
 IngestSource = Path | str | UploadedFile | Source
@@ -172,6 +173,7 @@ class _Run:
             self.finish()
         finally:
             self.close()
+        count_ingest(self.report.counts())
         return self.report
 
     # -- reading -------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """HTTP behaviour: ETag/304 on every GET, Cache-Control, gzip, CORS, request ids, access log."""
 
 import gzip
+import io
 import json
 import logging
 
@@ -9,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.conftest import Archive
 from api.factory import ArticleSpec, add_articles
+from app.http.access_log import json_log_handler
 
 READ_URLS = [
     "/articles",
@@ -182,3 +184,20 @@ def test_cors_origins_come_from_settings(database_url: str) -> None:
     app.state.engine.dispose()
     assert allowed.headers["access-control-allow-origin"] == "https://reader.example"
     assert "access-control-allow-origin" not in other.headers
+
+
+def test_the_apps_other_log_lines_carry_the_request_id(client: TestClient) -> None:
+    out = io.StringIO()
+    handler = json_log_handler(out)
+    auth_log = logging.getLogger("app.auth")
+    auth_log.addHandler(handler)
+    try:
+        refused = client.delete("/articles/gnews-1", headers={"X-Request-ID": "req-42.a"})
+    finally:
+        auth_log.removeHandler(handler)
+    assert refused.status_code == 401
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [(x["logger"], x["level"], x["request_id"]) for x in lines] == [
+        ("app.auth", "WARNING", "req-42.a")
+    ]
+    assert "write refused: no bearer token" in lines[0]["message"]

@@ -1,0 +1,90 @@
+"""A real ``corpus serve --workers 2``: one rate limit across both workers (Redis), and
+``/metrics`` that adds up both workers' samples (prometheus-client's multiprocess mode)."""
+
+import shutil
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from mirror.processes import Server
+from prometheus_client import CollectorRegistry
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.engine import Engine
+from writes.store import make_token
+
+from api.test_rate_limits import redis_url
+
+pytestmark = pytest.mark.slow
+
+SEARCHES, CAPACITY = 60, 20
+
+
+def _requests_total(families: object, route: str) -> dict[str, float]:
+    """``corpus_http_requests_total`` of ``route``, by status."""
+    out: dict[str, float] = {}
+    for family in families:  # type: ignore[attr-defined]
+        for sample in family.samples:
+            if sample.name == "corpus_http_requests_total" and sample.labels["route"] == route:
+                status = sample.labels["status"]
+                out[status] = out.get(status, 0) + sample.value
+    return out
+
+
+def _per_worker(metrics_dir: Path, tmp_path: Path, route: str) -> list[dict[str, float]]:
+    """Each worker's own counts of ``route``, read from its own sample file."""
+    counts = []
+    for n, file in enumerate(sorted(metrics_dir.glob("counter_*.db"))):
+        alone = tmp_path / f"worker-{n}"
+        alone.mkdir()
+        shutil.copy(file, alone)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=str(alone))  # type: ignore[no-untyped-call]
+        counts.append(_requests_total(registry.collect(), route))
+    return counts
+
+
+def test_two_workers_share_one_bucket_and_one_metrics_view(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    name = f"n2-{uuid.uuid4().hex[:12]}"  # its own bucket in the shared Redis
+    headers = {"Authorization": f"Bearer {make_token(engine, name, ['read'])}"}
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    env = {
+        "CORPUS_RATE_LIMITS_ENABLED": "true",
+        "CORPUS_REDIS_URL": redis_url(),
+        # Per day: a token comes back every 72 min, so a slow run sees no refill.
+        "CORPUS_RATE_LIMIT_SEARCH": f"{CAPACITY}/day",
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+    }
+    server = Server(database_url, tmp_path / "server.log", workers=2, env=env)
+    try:  # stopped also when it fails to start in time, so that no worker outlives the test
+        server.start()
+
+        def search(_: int) -> int:
+            # A connection of its own each time, so the kernel hands it to either worker.
+            url = f"{server.url}/search"
+            return httpx.get(url, params={"q": "美国"}, headers=headers, timeout=30).status_code
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(search, range(SEARCHES)))
+        assert statuses.count(200) == CAPACITY, statuses
+        assert statuses.count(429) == SEARCHES - CAPACITY, statuses
+
+        workers = [w for w in _per_worker(metrics_dir, tmp_path, "/search") if w]
+        assert len(workers) == 2, workers  # both workers answered searches
+        assert sum(w.get("200", 0) for w in workers) == CAPACITY
+        assert sum(w.get("429", 0) for w in workers) == SEARCHES - CAPACITY
+        for _ in range(6):  # whichever worker answers the scrape, it counts both
+            scrape = httpx.get(f"{server.url}/metrics", timeout=30)
+            assert scrape.status_code == 200
+            families = text_string_to_metric_families(scrape.text)
+            assert _requests_total(families, "/search") == {
+                "200": CAPACITY,
+                "429": SEARCHES - CAPACITY,
+            }
+    finally:
+        server.stop()
