@@ -21,6 +21,7 @@ from app.api.problems import problem_response, problem_responses
 from app.api_tokens import UNLIMITED_SCOPE, TokenInfo, find_token
 from app.config import Settings, parse_rate
 from app.db import unit_of_work
+from app.db_faults import DATABASE_ERRORS
 from app.http.buckets import Buckets, MemoryBuckets, Policy, RedisBuckets, Verdict
 from app.metrics import ROUTE_TEMPLATE_KEY
 
@@ -124,7 +125,12 @@ class RateLimitMiddleware:
         """``token:NAME`` or ``ip:ADDRESS``; None for a token that is never limited."""
         secret = _bearer(Headers(scope=scope))
         if secret is not None:
-            token = await run_in_threadpool(self._token, secret)
+            try:
+                token = await run_in_threadpool(self._token, secret)
+            except DATABASE_ERRORS:
+                # The route answers the outage itself (503 with Retry-After); until then the
+                # token cannot be told, so the request counts as its address.
+                token = None
             if token is not None and token.revoked_at is None:
                 return None if token.allows(UNLIMITED_SCOPE) else f"token:{token.name}"
         # An unknown token counts as its address: made-up tokens get no buckets of their own.

@@ -19,7 +19,7 @@ from api.test_rate_limits import redis_url
 
 pytestmark = pytest.mark.slow
 
-SEARCHES, CAPACITY = 60, 20
+SEARCHES, CAPACITY, MAX_BATCHES = 60, 20, 10
 
 
 def _requests_total(families: object, route: str) -> dict[str, float]:
@@ -38,7 +38,7 @@ def _per_worker(metrics_dir: Path, tmp_path: Path, route: str) -> list[dict[str,
     counts = []
     for n, file in enumerate(sorted(metrics_dir.glob("counter_*.db"))):
         alone = tmp_path / f"worker-{n}"
-        alone.mkdir()
+        alone.mkdir(parents=True)
         shutil.copy(file, alone)
         registry = CollectorRegistry()
         MultiProcessCollector(registry, path=str(alone))  # type: ignore[no-untyped-call]
@@ -69,22 +69,29 @@ def test_two_workers_share_one_bucket_and_one_metrics_view(
             url = f"{server.url}/search"
             return httpx.get(url, params={"q": "美国"}, headers=headers, timeout=30).status_code
 
-        with ThreadPoolExecutor(8) as pool:
-            statuses = list(pool.map(search, range(SEARCHES)))
-        assert statuses.count(200) == CAPACITY, statuses
-        assert statuses.count(429) == SEARCHES - CAPACITY, statuses
-
-        workers = [w for w in _per_worker(metrics_dir, tmp_path, "/search") if w]
+        # The kernel hands each new connection to either worker, not in turns: on a loaded
+        # machine one worker can take a whole batch. Batches go on until both have answered
+        # (the second one then answers from the bucket the first one emptied).
+        statuses: list[int] = []
+        workers: list[dict[str, float]] = []
+        for batch in range(MAX_BATCHES):
+            with ThreadPoolExecutor(8) as pool:
+                statuses += pool.map(search, range(SEARCHES))
+            workers = [w for w in _per_worker(metrics_dir, tmp_path / f"b{batch}", "/search") if w]
+            if len(workers) == 2:
+                break
         assert len(workers) == 2, workers  # both workers answered searches
+        assert statuses.count(200) == CAPACITY, statuses
+        assert statuses.count(429) == len(statuses) - CAPACITY, statuses
         assert sum(w.get("200", 0) for w in workers) == CAPACITY
-        assert sum(w.get("429", 0) for w in workers) == SEARCHES - CAPACITY
+        assert sum(w.get("429", 0) for w in workers) == len(statuses) - CAPACITY
         for _ in range(6):  # whichever worker answers the scrape, it counts both
             scrape = httpx.get(f"{server.url}/metrics", timeout=30)
             assert scrape.status_code == 200
             families = text_string_to_metric_families(scrape.text)
             assert _requests_total(families, "/search") == {
                 "200": CAPACITY,
-                "429": SEARCHES - CAPACITY,
+                "429": len(statuses) - CAPACITY,
             }
     finally:
         server.stop()
