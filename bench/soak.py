@@ -1,0 +1,519 @@
+"""Soak: mixed read traffic on a real server for minutes while a writer changes the archive.
+
+Serves a copy of an ingested SQLite database (``--database``, copied into a temp folder and
+migrated there, so the original is never written) or one built from ``--corpus`` with
+``corpus migrate`` + ``corpus ingest``, with ``corpus serve`` (rate limits off). For
+``--duration`` seconds ``--connections`` asyncio httpx clients send a mix of
+``GET /articles?limit=20`` (also by tag, and the next page by cursor), ``/articles/{id}``
+(half of them with the ETag seen before: 304s), ``/tags``, ``/tags/{name}/articles``,
+``/search?q=`` (queries of ``queries-dev.jsonl``), and a sixteenth of the connections hold
+``/changes?feed=longpoll&timeout=5`` long-polls. Meanwhile a writer makes one change a
+second through the API with an ``unlimited`` token (PUT of an edited copy, DELETE, PUT
+back) and every 5 s runs ``corpus ingest`` over a folder of edited copies of other articles.
+The server's resident memory (VmRSS, summed over its worker processes) is sampled every
+10 s.
+
+Prints requests, req/s, the load generator's CPU (if it nears one core, the client was the
+bottleneck), counts by status, errors (anything but 2xx, 304 or 429; the first few shown),
+p50/p95/p99/max latency per kind and overall (long-polls apart: they wait by design), RSS
+per minute and its growth from minute 1 to the end, and the changes the writer applied.
+
+Bars (issue 13): 0 errors, p99 at most 500 ms, RSS growth minute 1 -> end at most 10%.
+
+    .venv/bin/python bench/soak.py --database /work/devdb/dev.db        # the full soak
+    .venv/bin/python bench/soak.py --corpus ../shared/corpus/sample --duration 20 --connections 16
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections import Counter
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+from feed_memory import status_kb
+from served import served
+from sides import default_corpus, spread_ids
+from slow_clients import pct
+
+REPO = Path(__file__).resolve().parent.parent
+CLI = str(Path(sys.executable).parent / "corpus")
+QUERIES = "queries-dev.jsonl"
+# Weights of the read kinds a connection picks from (long-polls have their own connections).
+MIX = {
+    "list": 20,
+    "list-tag": 8,
+    "list-cursor": 8,
+    "article": 30,
+    "tags": 6,
+    "tag": 10,
+    "search": 18,
+}
+SAMPLE_EVERY_S = 10
+API_CHANGE_EVERY_S = 1.0
+CLI_INGEST_EVERY_S = 5.0
+WRITER_ARTICLES = 40  # half changed through the API, half through `corpus ingest`
+SHOWN_ERRORS = 8
+
+
+@dataclass
+class Tally:
+    """What the clients saw, per kind."""
+
+    latencies_ms: dict[str, list[float]] = field(default_factory=dict)
+    statuses: dict[str, Counter[str]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    error_count: int = 0
+
+    def add(self, kind: str, status: str, ms: float, what: str) -> None:
+        self.latencies_ms.setdefault(kind, []).append(ms)
+        self.statuses.setdefault(kind, Counter())[status] += 1
+        if not (status.isdigit() and (status[0] == "2" or status in ("304", "429"))):
+            self.error_count += 1
+            if len(self.errors) < SHOWN_ERRORS:
+                self.errors.append(f"{kind} {what} -> {status}")
+
+
+# --- the database --------------------------------------------------------------------
+
+
+def prepare_database(args: argparse.Namespace, folder: Path) -> str:
+    """A SQLite URL in ``folder``: a migrated copy of ``--database``, or ``--corpus`` ingested."""
+    db = folder / "soak.db"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
+    started = time.monotonic()
+    if args.database:
+        source = Path(args.database)
+        for suffix in ("", "-wal", "-shm"):
+            if Path(f"{source}{suffix}").exists():
+                shutil.copyfile(f"{source}{suffix}", f"{db}{suffix}")
+        steps = [["migrate"]]
+    else:
+        steps = [["migrate"], ["ingest", str(args.corpus)]]
+    for step in steps:
+        subprocess.run([CLI, *step], env=env, check=True, stdout=subprocess.DEVNULL)
+    what = f"copied {args.database}" if args.database else f"built from {args.corpus}"
+    print(f"database: {what} in {time.monotonic() - started:.0f} s", flush=True)
+    return f"sqlite:///{db}"
+
+
+def stored(url: str) -> tuple[dict[str, str], int]:
+    """Id -> path of the listed (non-empty) articles, and the change feed's last seq."""
+    path = url.removeprefix("sqlite:///")
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        paths = dict(conn.execute("SELECT id, path FROM article WHERE NOT is_empty"))
+        last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM change").fetchone()[0]
+    return paths, int(last)
+
+
+def original_files(corpus: Path, wanted: set[str], count: int) -> dict[str, bytes]:
+    """Corpus path -> file bytes for ``count`` of the ``wanted`` paths, read from the corpus
+    (a folder, or the first matching members of an archive: it is read only that far)."""
+    found: dict[str, bytes] = {}
+    if corpus.is_dir():
+        for path in sorted(wanted):
+            if (corpus / path).is_file():
+                found[path] = (corpus / path).read_bytes()
+            if len(found) == count:
+                break
+        return found
+    with tarfile.open(corpus) as archive:
+        for member in archive:
+            at = member.name.find("content/")
+            path = member.name[at:] if at >= 0 else member.name
+            if member.isfile() and path in wanted:
+                handle = archive.extractfile(member)
+                if handle:
+                    found[path] = handle.read()
+                if len(found) == count:
+                    break
+    return found
+
+
+def edited(data: bytes, n: int) -> bytes:
+    """The file with its last non-empty line edited (a marker appended to it)."""
+    lines = data.decode("utf-8").split("\n")
+    last = max((i for i, line in enumerate(lines) if line.strip()), default=0)
+    base = lines[last].split(" [soak edit ")[0]
+    lines[last] = f"{base} [soak edit {n}]"
+    return "\n".join(lines).encode("utf-8")
+
+
+def create_token(url: str) -> str:
+    """A new write token with the ``unlimited`` scope, from the CLI."""
+    out = subprocess.run(
+        [
+            CLI,
+            "token",
+            "create",
+            "--name",
+            f"soak-{os.getpid()}",
+            "--scope",
+            "write",
+            "--scope",
+            "unlimited",
+        ],
+        env={**os.environ, "DATABASE_URL": url},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return next(w for w in out.split() if w.startswith("corpus_"))
+
+
+# --- readers -------------------------------------------------------------------------
+
+
+@dataclass
+class Targets:
+    """What the readers ask for."""
+
+    ids: list[str]
+    tags: list[str]
+    queries: list[str]
+    cursors: list[str] = field(default_factory=list)  # paths of next pages
+    etags: dict[str, str] = field(default_factory=dict)
+
+
+def read_request(kind: str, t: Targets, rng: random.Random) -> tuple[str, dict[str, str]]:
+    """The path (and headers) of one request of ``kind``."""
+    if kind == "list":
+        return "/articles?limit=20", {}
+    if kind == "list-tag":
+        return f"/articles?limit=20&tag={quote(rng.choice(t.tags))}", {}
+    if kind == "list-cursor":  # a next page some list answered (a cursor holds its filters)
+        return (rng.choice(t.cursors) if t.cursors else "/articles?limit=20"), {}
+    if kind == "article":
+        ident = rng.choice(t.ids)
+        etag = t.etags.get(ident)
+        headers = {"If-None-Match": etag} if etag and rng.random() < 0.5 else {}
+        return f"/articles/{quote(ident)}", headers
+    if kind == "tags":
+        return "/tags?limit=50", {}
+    if kind == "tag":
+        return f"/tags/{quote(rng.choice(t.tags), safe='')}/articles?limit=20", {}
+    return f"/search?q={quote(rng.choice(t.queries))}&limit=20", {}
+
+
+async def reader(
+    client: httpx.AsyncClient, t: Targets, tally: Tally, until: float, seed: int
+) -> None:
+    """One connection sending read requests back to back until ``until``."""
+    rng = random.Random(seed)
+    kinds, weights = list(MIX), list(MIX.values())
+    while time.monotonic() < until:
+        kind = rng.choices(kinds, weights)[0]
+        path, headers = read_request(kind, t, rng)
+        started = time.perf_counter()
+        try:
+            answer = await client.get(path, headers=headers)
+            status = str(answer.status_code)
+        except httpx.HTTPError as exc:
+            answer, status = None, type(exc).__name__
+        tally.add(kind, status, (time.perf_counter() - started) * 1000, path)
+        if answer is not None and answer.status_code == 200:
+            if kind == "article" and "etag" in answer.headers:
+                t.etags[path.rsplit("/", 1)[1]] = answer.headers["etag"]
+            elif kind.startswith("list") and len(t.cursors) < 500:
+                following = answer.json().get("next")
+                if following:
+                    t.cursors.append(f"{path.split('&cursor=')[0]}&cursor={quote(following)}")
+
+
+async def long_poller(client: httpx.AsyncClient, since: int, tally: Tally, until: float) -> None:
+    """One connection long-polling the change feed from ``since``, following its last seq."""
+    while time.monotonic() < until:
+        path = f"/changes?since={since}&feed=longpoll&timeout=5"
+        started = time.perf_counter()
+        try:
+            answer = await client.get(path)
+            status = str(answer.status_code)
+            if answer.status_code == 200:
+                since = int(answer.json()["last_seq"])
+        except httpx.HTTPError as exc:
+            status = type(exc).__name__
+        tally.add("longpoll", status, (time.perf_counter() - started) * 1000, path)
+
+
+# --- the writer ----------------------------------------------------------------------
+
+
+async def api_writer(
+    client: httpx.AsyncClient,
+    files: dict[str, bytes],
+    ids: dict[str, str],
+    tally: Tally,
+    until: float,
+) -> Counter[str]:
+    """One change a second through the API: edit, edit, delete, put back, per article in turn."""
+    done: Counter[str] = Counter()
+    order = sorted(files)
+    step = 0
+    while time.monotonic() < until:
+        tick = time.monotonic()
+        path = order[(step // 4) % len(order)]
+        ident, phase, n = ids[path], step % 4, step
+        step += 1
+        started = time.perf_counter()
+        try:
+            if phase == 2:
+                kind, answer = "write-delete", await client.delete(f"/articles/{quote(ident)}")
+            else:
+                kind = "write-put" if phase < 2 else "write-readd"
+                answer = await client.put(
+                    f"/articles/{quote(ident)}?path={quote(path)}",
+                    content=edited(files[path], n),
+                    headers={"Content-Type": "text/markdown"},
+                )
+            status = str(answer.status_code)
+        except httpx.HTTPError as exc:
+            kind, status = "write", type(exc).__name__
+        tally.add(kind, status, (time.perf_counter() - started) * 1000, f"{ident} #{n}")
+        if status[0] == "2":
+            done[kind] += 1
+        await asyncio.sleep(max(0.0, API_CHANGE_EVERY_S - (time.monotonic() - tick)))
+    return done
+
+
+async def cli_writer(
+    files: dict[str, bytes], stage: Path, url: str, tally: Tally, until: float
+) -> Counter[str]:
+    """Every 5 s: edits two files in ``stage`` and runs `corpus ingest` over the folder."""
+    done: Counter[str] = Counter()
+    order = sorted(files)
+    run = 0
+    env = {**os.environ, "DATABASE_URL": url, "CORPUS_LOG_LEVEL": "WARNING"}
+    while time.monotonic() < until:
+        tick = time.monotonic()
+        for path in (order[(2 * run) % len(order)], order[(2 * run + 1) % len(order)]):
+            (stage / path).parent.mkdir(parents=True, exist_ok=True)
+            (stage / path).write_bytes(edited(files[path], 1000 + run))
+        run += 1
+        started = time.perf_counter()
+        process = await asyncio.create_subprocess_exec(
+            CLI,
+            "ingest",
+            str(stage),
+            "--workers",
+            "0",
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        output, _ = await process.communicate()
+        status = "200" if process.returncode == 0 else f"exit-{process.returncode}"
+        if process.returncode == 0:
+            for word, count in zip(output.split()[:-1], output.split()[1:], strict=False):
+                if word in (b"Added", b"added", b"updated") and count.rstrip(b",").isdigit():
+                    done[f"ingest-{word.decode().lower()}"] += int(count.rstrip(b","))
+        tally.add("write-ingest", status, (time.perf_counter() - started) * 1000, str(stage))
+        await asyncio.sleep(max(0.0, CLI_INGEST_EVERY_S - (time.monotonic() - tick)))
+    return done
+
+
+# --- memory --------------------------------------------------------------------------
+
+
+def tree_rss_kb(pid: int) -> int:
+    """VmRSS of ``pid`` and its descendants (the workers of `--workers N`)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(parent, []).append(int(entry.name))
+    total, todo = 0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            total += status_kb(current, "VmRSS")
+        except (OSError, KeyError):
+            continue
+        todo.extend(children.get(current, []))
+    return total
+
+
+async def sample_memory(
+    pid: int, samples: list[tuple[float, int]], start: float, until: float
+) -> None:
+    """(seconds since start, RSS kB) every 10 s until ``until``, and once at the end."""
+    while time.monotonic() < until:
+        await asyncio.sleep(min(SAMPLE_EVERY_S, max(0.0, until - time.monotonic())))
+        samples.append((time.monotonic() - start, tree_rss_kb(pid)))
+
+
+# --- the run -------------------------------------------------------------------------
+
+
+async def soak(args: argparse.Namespace, base: str, pid: int, url: str, workdir: Path) -> None:
+    paths, last_seq = stored(url)
+    files = original_files(Path(args.corpus), set(paths.values()), WRITER_ARTICLES)
+    if len(files) < 4:
+        raise SystemExit(f"found only {len(files)} of the stored articles in {args.corpus}")
+    by_path = {p: i for i, p in paths.items()}
+    api_files = dict(sorted(files.items())[: len(files) // 2])
+    cli_files = dict(sorted(files.items())[len(files) // 2 :])
+    written = {by_path[p] for p in files}
+    ids = spread_ids([i for i in paths if i not in written], 5000)
+    queries = [json.loads(line)["q"] for line in (Path(args.queries).read_text().splitlines())]
+    token = create_token(url)
+    limits = httpx.Limits(max_connections=args.connections + 4, max_keepalive_connections=None)
+    timeout = httpx.Timeout(60.0)
+    async with (
+        httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as client,
+        httpx.AsyncClient(
+            base_url=base, timeout=timeout, headers={"Authorization": f"Bearer {token}"}
+        ) as writer_client,
+    ):
+        tags_page = (await client.get("/tags?limit=200")).json()["items"]
+        targets = Targets(ids, [tag["name"] for tag in tags_page] or ["none"], queries)
+        tally = Tally()
+        pollers = max(1, args.connections // 16)
+        start = time.monotonic()
+        until = start + args.duration
+        samples: list[tuple[float, int]] = [(0.0, tree_rss_kb(pid))]
+        cpu_before = resource.getrusage(resource.RUSAGE_SELF)
+        print(
+            f"soak: {args.duration} s, {args.connections} connections ({pollers} long-polling), "
+            f"{len(ids)} article ids, {len(targets.tags)} tags, {len(queries)} queries; writer: "
+            f"{len(api_files)} articles by API, {len(cli_files)} by `corpus ingest`",
+            flush=True,
+        )
+        stage = workdir / "stage"
+        api = asyncio.create_task(api_writer(writer_client, api_files, by_path, tally, until))
+        cli = asyncio.create_task(cli_writer(cli_files, stage, url, tally, until))
+        await asyncio.gather(
+            api,
+            cli,
+            sample_memory(pid, samples, start, until),
+            *(long_poller(client, last_seq, tally, until) for _ in range(pollers)),
+            *(
+                reader(client, targets, tally, until, seed)
+                for seed in range(args.connections - pollers)
+            ),
+        )
+        wall = time.monotonic() - start
+    cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
+    report(args, tally, samples, wall, cpu, api.result() + cli.result())
+
+
+def report(
+    args: argparse.Namespace,
+    tally: Tally,
+    samples: list[tuple[float, int]],
+    wall: float,
+    cpu: float,
+    changes: Counter[str],
+) -> None:
+    reads = [k for k in tally.statuses if not k.startswith("write") and k != "longpoll"]
+    served_reads = sum(sum(tally.statuses[k].values()) for k in reads)
+    everything = sum(sum(c.values()) for c in tally.statuses.values())
+    print(
+        f"\nrequests: {everything} in {wall:.1f} s (the last long-polls and ingest included); "
+        f"reads {served_reads} ({served_reads / args.duration:.1f} req/s over the "
+        f"{args.duration:.0f} s they were sent in, long-polls and writes apart)"
+    )
+    print(
+        f"load generator CPU: {cpu:.1f} s = {100 * cpu / wall:.0f}% of one core "
+        "(near 100%: the client, not the server, was the limit)"
+    )
+    line = "{:<13} {:>8} {:>9} {:>9} {:>9} {:>9}  {}"
+    print("\n" + line.format("kind", "count", "p50 ms", "p95 ms", "p99 ms", "max ms", "statuses"))
+
+    def row(kind: str, values: list[float], statuses: Counter[str]) -> None:
+        shown = " ".join(f"{s}:{n}" for s, n in sorted(statuses.items()))
+        print(
+            line.format(
+                kind,
+                len(values),
+                *(f"{pct(values, q):.1f}" for q in (0.5, 0.95, 0.99)),
+                f"{max(values, default=float('nan')):.1f}",
+                shown,
+            )
+        )
+
+    for kind in sorted(tally.statuses):
+        row(kind, tally.latencies_ms[kind], tally.statuses[kind])
+    all_reads = [ms for k in reads for ms in tally.latencies_ms[k]]
+    read_statuses = sum((tally.statuses[k] for k in reads), Counter())
+    row("reads (all)", all_reads, read_statuses)
+    print(f"\nerrors (not 2xx/304/429, any kind): {tally.error_count}")
+    for error in tally.errors:
+        print(f"  {error}")
+    print("\nserver RSS (MB): " + ", ".join(f"{t:.0f}s {kb / 1024:.0f}" for t, kb in samples))
+    per_minute = [
+        (m, next((kb for t, kb in samples if t >= 60 * m - 1), None))
+        for m in range(1, int(wall // 60) + 1)
+    ]
+    if per_minute:
+        print(
+            "per minute: "
+            + ", ".join(f"min {m} {kb / 1024:.0f}" for m, kb in per_minute if kb is not None)
+        )
+    mark = 60.0 if wall >= 120 else wall / 5  # a short run measures growth from its first fifth
+    at, first = next(((t, kb) for t, kb in samples if t >= mark - 1), samples[-1])
+    start_kb, end_kb = samples[0][1], samples[-1][1]
+    growth = 100 * (end_kb - first) / first if first else float("nan")
+    label = "minute 1" if mark == 60.0 else f"{at:.0f} s"
+    print(
+        f"RSS start {start_kb / 1024:.0f} MB, {label} {first / 1024:.0f} MB, "
+        f"end {end_kb / 1024:.0f} MB: growth {label} -> end {growth:+.1f}%"
+    )
+    print(
+        "writer changes applied: "
+        + (", ".join(f"{k} {n}" for k, n in sorted(changes.items())) or "none")
+    )
+    p99 = pct(all_reads, 0.99)
+    print(
+        f"\nbars: errors {tally.error_count} (0) {'ok' if tally.error_count == 0 else 'FAIL'}; "
+        f"read p99 {p99:.1f} ms (<= 500) {'ok' if p99 <= 500 else 'FAIL'}; "
+        f"RSS growth {growth:+.1f}% (<= 10) {'ok' if growth <= 10 else 'FAIL'}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", help="an ingested SQLite file (copied, never written)")
+    parser.add_argument("--corpus", default=None, help="the archive (default: the dev archive)")
+    parser.add_argument("--queries", default=None, help=f"default: {QUERIES} beside the corpus")
+    parser.add_argument("--duration", type=float, default=300)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=None, help="`corpus serve --workers`")
+    args = parser.parse_args()
+    args.corpus = Path(args.corpus) if args.corpus else default_corpus()
+    args.queries = Path(args.queries) if args.queries else args.corpus.parent / QUERIES
+    # 64 connections plus the server's: well inside the default limit, but say so if not.
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 4 * args.connections:
+        print(f"warning: open-file limit {soft}", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="corpus-soak-") as tmp:
+        workdir = Path(tmp)
+        url = prepare_database(args, workdir)
+        log = workdir / "serve.log"
+        with served(url, log=log, workers=args.workers) as server:
+            asyncio.run(soak(args, server.base, server.pid, url, workdir))
+        lines = log.read_text(errors="replace").splitlines()
+        other = [line for line in lines if '"event": "request"' not in line and line.strip()]
+        if other:
+            print(f"server log: {len(other)} lines besides requests; the last:", *other[-5:])
+
+
+if __name__ == "__main__":
+    main()
