@@ -17,14 +17,13 @@ Bar (issue 13): the server's resident memory grows by at most 100 MB.
 import argparse
 import json
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 from served import served
+from sides import this_tree_and_baseline
 
 REPO = Path(__file__).resolve().parent.parent
 BAR_MB = 100
@@ -38,15 +37,6 @@ def status_kb(pid: int, field: str) -> int:
             return int(line.split()[1])
     raise KeyError(field)
 
-
-def baseline_command(ref: str, folder: Path) -> list[str]:
-    """The ``corpus`` command of commit ``ref``, extracted (git archive) into ``folder``."""
-    archive = subprocess.run(
-        ["git", "-C", str(REPO), "archive", ref], check=True, capture_output=True
-    )
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
-    code = "import sys; sys.path.insert(0, '.'); from app.cli import main; main()"
-    return [sys.executable, "-c", code]
 
 
 def one_run(label: str, base: str, pid: int, query: str) -> str:
@@ -84,11 +74,7 @@ def main() -> None:
         copy = folder / "feed.db"
         shutil.copyfile(args.database, copy)  # never the original: serving writes to it
         url = f"sqlite:///{copy}"
-        sides: list[tuple[str, list[str] | None, Path | None]] = [("this tree", None, None)]
-        if args.baseline:
-            old = folder / "baseline"
-            old.mkdir()
-            sides.append((args.baseline, baseline_command(args.baseline, old), old))
+        sides = this_tree_and_baseline(args.baseline, folder)
         for round_no in range(args.rounds):
             for label, command, cwd in sides:
                 with served(url, corpus=command, cwd=cwd, log=folder / "serve.log") as server:

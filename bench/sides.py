@@ -195,3 +195,25 @@ def spread_ids(ids: list[str], count: int) -> list[str]:
     ordered = sorted(ids)
     step = max(1, len(ordered) // count)
     return ordered[::step][:count]
+
+
+def baseline_command(ref: str, folder: Path) -> list[str]:
+    """The ``corpus`` command of commit ``ref``, extracted (git archive) into ``folder``."""
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", ref], check=True, capture_output=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    code = "import sys; sys.path.insert(0, '.'); from app.cli import main; main()"
+    return [sys.executable, "-c", code]
+
+
+def this_tree_and_baseline(
+    baseline: str | None, folder: Path
+) -> list[tuple[str, list[str] | None, Path | None]]:
+    """The sides a benchmark runs in turns: (label, corpus command, cwd), this tree first."""
+    sides: list[tuple[str, list[str] | None, Path | None]] = [("this tree", None, None)]
+    if baseline:
+        old = folder / "baseline"
+        old.mkdir()
+        sides.append((baseline, baseline_command(baseline, old), old))
+    return sides

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from served import served
+from sides import this_tree_and_baseline
 
 REPO = Path(__file__).resolve().parent.parent
 PARTIAL = b"GET /articles HTTP/1.1\r\nHost: bench\r\nUser-Agent: slow-client\r\nX-Slow: "
@@ -129,18 +130,6 @@ def report(run: Run) -> None:
     )
 
 
-def baseline_command(ref: str, folder: Path) -> list[str]:
-    """The ``corpus`` command of commit ``ref``, extracted (git archive) into ``folder``."""
-    archive = subprocess.run(
-        ["git", "-C", str(REPO), "archive", ref], check=True, capture_output=True
-    )
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
-    return [
-        sys.executable,
-        "-c",
-        "import sys; sys.path.insert(0, '.'); from app.cli import main; main()",
-    ]
-
 
 def example_database(folder: Path) -> str:
     """A SQLite database of examples/corpus, built with this tree's ingest."""
@@ -169,11 +158,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="slow-clients-") as tmp:
         folder = Path(tmp)
         url = args.database_url or example_database(folder)
-        sides: list[tuple[str, list[str] | None, Path | None]] = [("this tree", None, None)]
-        if args.baseline:
-            old = folder / "baseline"
-            old.mkdir()
-            sides.append((args.baseline, baseline_command(args.baseline, old), old))
+        sides = this_tree_and_baseline(args.baseline, folder)
         for round_no in range(args.rounds):
             for label, command, cwd in sides:
                 with served(url, corpus=command, cwd=cwd, log=folder / "serve.log") as server:
