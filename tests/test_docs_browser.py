@@ -1,7 +1,6 @@
 """/docs and /redoc render in a real headless Chromium with every outside host unreachable."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -10,18 +9,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from mirror.processes import stop
-from reading.cdp import CHROMIUM, require_chromium
+from mirror.processes import free_port, stop
+from reading.cdp import headless_chromium, require_chromium
 
 READ_OPERATIONS = ["list_articles", "get_article", "list_tags", "list_tag_articles"]
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +22,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`corpus serve` as a real process on a free loopback port; its base URL."""
     require_chromium()
     folder = tmp_path_factory.mktemp("served")
-    port = _free_port()
+    port = free_port()
     corpus = Path(sys.executable).parent / "corpus"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'corpus.db'}"}
     log = (folder / "serve.log").open("wb")
@@ -62,22 +55,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def _rendered_dom(url: str, profile: Path) -> str:
     """The DOM after the page's scripts ran, in headless Chromium that can reach only loopback."""
     result = subprocess.run(
-        [
-            CHROMIUM,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={profile}",
-            # Cut the network: every host name but the loopback address fails to resolve.
-            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-            "--virtual-time-budget=15000",
-            "--dump-dom",
-            url,
-        ],
+        headless_chromium(profile, "--virtual-time-budget=15000", "--dump-dom", url),
         capture_output=True,
         text=True,
         timeout=120,

@@ -34,27 +34,31 @@ def require_chromium() -> None:
         pytest.skip("chromium is not installed (apt-get install chromium)")
 
 
+def headless_chromium(profile: Path, *args: str) -> list[str]:
+    """The command of a headless Chromium with its own profile that can reach only loopback."""
+    return [
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={profile}",
+        # Cut the network: every host name but the loopback address fails to resolve.
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        *args,
+    ]
+
+
 class Page:
     """One Chromium tab: navigate, evaluate, click, type, go back, take screenshots."""
 
     def __init__(self, profile: Path) -> None:
         self.port = free_port()
         self.process = subprocess.Popen(
-            [
-                CHROMIUM,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                f"--user-data-dir={profile}",
-                # Every host name but the loopback address fails to resolve.
-                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                f"--remote-debugging-port={self.port}",
-                "about:blank",
-            ],
+            headless_chromium(profile, f"--remote-debugging-port={self.port}", "about:blank"),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
