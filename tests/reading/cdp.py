@@ -142,7 +142,11 @@ class Page:
               node.scrollIntoView({{block: "nearest"}});  // only when it is out of view
               // The first line's box: a link that wraps has a bounding box wider than its text.
               const r = node.getClientRects()[0];
-              return r && r.width && r.height ? [r.x + r.width / 2, r.y + r.height / 2] : null;
+              if (!(r && r.width && r.height)) return null;
+              const [x, y] = [r.x + r.width / 2, r.y + r.height / 2];
+              // Only where the element itself is hit: nothing covers it, no overlay in between.
+              const hit = document.elementFromPoint(x, y);
+              return hit && node.contains(hit) ? [x, y] : null;
             }})()""",
             f"{what} to be visible",
         )

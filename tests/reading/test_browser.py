@@ -156,6 +156,8 @@ def test_search_highlights_simplified_opens_an_article_and_goes_back(
 
 def test_tag_and_collection_filters_list_what_the_api_lists(base: str, page: Page) -> None:
     page.goto(f"{base}/")
+    # The tag list sits below the results: once they are drawn it stays where it is.
+    wait_for_cards(page, [a["id"] for a in api(base, "/articles")["items"]], "the newest articles")
     tag = api(base, "/tags", limit=1)["items"][0]["name"]  # the most used tag
     page.click_node(
         "[...document.querySelectorAll('#tag-list a')]"
