@@ -182,6 +182,30 @@ def test_a_bad_index_version_is_reported_with_its_commit(
     assert set(_entries(engine)) == {NEWS, "content/gnews/1600101.md", "content/gnews/1600102.md"}
 
 
+def test_an_index_version_too_large_to_read_is_reported_with_its_commit(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    small = Settings(database_url=database_url, rate_limits_enabled=False, max_file_bytes=4000)
+    listing = [_entry(NEWS, "新闻", "旧摘要" * 40, "3/1/2023 8:39 AM")] * 20
+    repo = Repo(tmp_path / "repo")
+    big = repo.commit({NEWS: gnews("新闻", _old(1600100)), "README.md": _page(*listing)})
+    repo.commit(
+        {
+            "README.md": _page(
+                _entry(NEWS, "新闻", "摘要", "3/2/2023 9:00 AM"),
+                _entry("content/gnews/1600101.md", "别的", "摘要", "3/2/2023 9:00 AM"),
+                _entry("content/gnews/1600102.md", "别的", "摘要", "3/2/2023 9:00 AM"),
+            )
+        }
+    )
+    report, _ = ingest_history(engine, repo.root, small)
+    assert [(f.path, f.reason) for f in report.failed] == [
+        (f"README.md@{big[:12]}", "file too large (more; the limit is 4000 bytes)")
+    ]
+    assert report.index_pages == 1
+    assert _served(engine)["gnews-1600100"]["summary"] == "摘要"
+
+
 def test_index_versions_read_the_same_in_parse_workers(
     engine: Engine, settings: Settings, tmp_path: Path
 ) -> None:
