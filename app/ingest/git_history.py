@@ -32,7 +32,6 @@ from app.ingest.slots import (
     file_identity,
     identity_of,
     index_named,
-    is_slot,
     nameless,
     own_path,
 )
@@ -47,6 +46,7 @@ from app.ingest.sources import (
     is_utf8,
     too_large,
 )
+from app.parsing.index_page import is_slot
 
 # Commits replayed between two progress reports: the log gives thousands a second.
 _COMMITS_SHOWN = 64
