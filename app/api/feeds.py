@@ -280,6 +280,7 @@ def _articles_route(feed_format: FeedFormat) -> Route:
     async def route(
         request: Request, engine: EngineDep, settings: SettingsDep, asked: FeedRequestDep
     ) -> Response:
+        """The articles of a filter, newest first, as a feed."""
         return await _feed(request, engine, settings, feed_format, asked, q=None)
 
     return route
@@ -295,6 +296,7 @@ def _search_route(feed_format: FeedFormat) -> Route:
         q: SearchQuery,
         asked: FeedRequestDep,
     ) -> Response:
+        """The articles matching a search, newest first, as a feed."""
         return await _feed(request, engine, settings, feed_format, asked, q=q)
 
     return route
@@ -312,22 +314,27 @@ SEARCH_DESCRIPTION = (
     "a missing summary. Older entries: the `{next}` link."
 )
 
-# Each list in every format, in this order (the spec's): articles.atom, articles.json, ...
-for kind, description, noun, make_route in (
-    ("articles", ARTICLES_DESCRIPTION, "articles", _articles_route),
-    ("search", SEARCH_DESCRIPTION, "a search", _search_route),
-):
-    for feed_format in FEED_FORMATS:
-        router.add_api_route(
-            f"/feeds/{kind}.{feed_format.extension}",
-            make_route(feed_format),
-            methods=["GET"],
-            name=f"{kind}_{feed_format.operation}",
-            summary=f"{feed_format.name} of {noun}",
-            description=description.format(
-                what=f"as {feed_format.standard}", via=feed_format.via, next=feed_format.next
-            ),
-            response_class=feed_format.response_class,
-            response_model=feed_format.response_model,
-            responses=feed_format.responses(),
-        )
+
+def _add_routes() -> None:
+    """Each list in every format, in the spec's order: articles.atom, articles.json, ..."""
+    for kind, description, noun, make_route in (
+        ("articles", ARTICLES_DESCRIPTION, "articles", _articles_route),
+        ("search", SEARCH_DESCRIPTION, "a search", _search_route),
+    ):
+        for feed_format in FEED_FORMATS:
+            router.add_api_route(
+                f"/feeds/{kind}.{feed_format.extension}",
+                make_route(feed_format),
+                methods=["GET"],
+                name=f"{kind}_{feed_format.operation}",
+                summary=f"{feed_format.name} of {noun}",
+                description=description.format(
+                    what=f"as {feed_format.standard}", via=feed_format.via, next=feed_format.next
+                ),
+                response_class=feed_format.response_class,
+                response_model=feed_format.response_model,
+                responses=feed_format.responses(),
+            )
+
+
+_add_routes()
