@@ -82,6 +82,10 @@ class UnsupportedMediaType(ProblemError):
     status, title, type_slug = 415, "Unsupported Media Type", "unsupported-media-type"
 
 
+class TooManyRequests(ProblemError):
+    status, title, type_slug = 429, "Too Many Requests", "rate-limited"
+
+
 class Unprocessable(ProblemError):
     status, title, type_slug = 422, "Unprocessable Content", "unprocessable"
 

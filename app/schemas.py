@@ -7,7 +7,7 @@
 import hashlib
 import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,6 +36,18 @@ SUMMARY_EXAMPLE: dict[str, object] = {
     "content_hash": "9f2c" + "0" * 60,
     "updated_at": "2026-11-26T12:00:00Z",
 }
+
+# A cursor as the examples show one: its shape only (a real one is signed with the secret).
+CURSOR_EXAMPLE = "eyJ2IjoxLCJzIjoi...In0.Qm9ndXNzaWduYXR1cmU"
+
+# The ``next`` member of every page model.
+NextCursor = Annotated[
+    str | None,
+    Field(
+        description="Pass as `cursor` to get the next page; null when this is the last page.",
+        examples=[CURSOR_EXAMPLE],
+    ),
+]
 
 
 class SourcePublic(BaseModel):

@@ -2,16 +2,20 @@
 
 The same filters, cursors and stored summaries as ``/articles`` and ``/search``
 (``listing.summaries_page``, ``search.hits_page``), newest first, as Atom 1.0 or JSON Feed
-1.1, with a strong ETag and 304 like every list.
+1.1, with a strong ETag and 304 like every list. One route is made per list and format
+(``FEED_FORMATS``), so the four routes share one body and differ only in what they document.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 import orjson
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app import __version__
@@ -22,7 +26,9 @@ from app.api.search import SearchQuery, hits_page
 from app.config import Settings
 from app.http.caching import body_response
 from app.pagination import encode_cursor
+from app.queries.articles import SummaryPage
 from app.queries.filters import ArticleFilter
+from app.search.results import HitsPage
 from app.syndication.atom import ATOM_MEDIA_TYPE, atom_bytes
 from app.syndication.entries import FeedPage, entry_of
 from app.syndication.json_feed import JSON_FEED_MEDIA_TYPE, JsonFeed, json_feed_bytes
@@ -82,23 +88,62 @@ class JsonFeedResponse(JSONResponse):
     media_type = JSON_FEED_MEDIA_TYPE
 
 
-def _responses(media_type: str, example: Any) -> dict[int | str, Any]:
-    return {
-        200: {
-            "description": "One page of the feed, newest first.",
-            "headers": FEED_HEADERS,
-            "content": {media_type: {"example": example}},
-        },
-        **problem_responses(304, 422),
-    }
+@dataclass(frozen=True, slots=True)
+class FeedFormat:
+    """A format a feed is served in: how a page is rendered, and how its routes document it."""
+
+    extension: str  # of the path: /feeds/articles.atom
+    operation: str  # the end of the operationIds: articles_atom, articles_json_feed
+    name: str  # as the summaries say it: "Atom feed of articles"
+    standard: str  # the format and version the descriptions name
+    via: str  # where an entry gives the page it was reposted from
+    next: str  # where a page links the next (older) one
+    media_type: str
+    render: Callable[[FeedPage], bytes]
+    response_class: type[Response]
+    response_model: type[BaseModel] | None
+    example: Any
+
+    def responses(self) -> dict[int | str, Any]:
+        """The ``responses=`` of a route in this format: its 200 and its errors."""
+        return {
+            200: {
+                "description": "One page of the feed, newest first.",
+                "headers": FEED_HEADERS,
+                "content": {self.media_type: {"example": self.example}},
+            },
+            **problem_responses(304, 422),
+        }
 
 
-ATOM_RESPONSES = _responses(ATOM_MEDIA_TYPE, ATOM_EXAMPLE)
-JSON_FEED_RESPONSES = _responses(JSON_FEED_MEDIA_TYPE, JSON_FEED_EXAMPLE)
-FEED_FORMATS: dict[str, tuple[str, Callable[[FeedPage], bytes]]] = {
-    "atom": (ATOM_MEDIA_TYPE, atom_bytes),
-    "json": (JSON_FEED_MEDIA_TYPE, json_feed_bytes),
-}
+FEED_FORMATS = (
+    FeedFormat(
+        extension="atom",
+        operation="atom",
+        name="Atom feed",
+        standard="Atom 1.0",
+        via='link rel="via"',
+        next='link rel="next"',
+        media_type=ATOM_MEDIA_TYPE,
+        render=atom_bytes,
+        response_class=AtomResponse,
+        response_model=None,
+        example=ATOM_EXAMPLE,
+    ),
+    FeedFormat(
+        extension="json",
+        operation="json_feed",
+        name="JSON Feed",
+        standard="JSON Feed 1.1",
+        via="external_url",
+        next="next_url",
+        media_type=JSON_FEED_MEDIA_TYPE,
+        render=json_feed_bytes,
+        response_class=JsonFeedResponse,
+        response_model=JsonFeed,
+        example=JSON_FEED_EXAMPLE,
+    ),
+)
 
 
 def _url(request: Request, path: str, params: Sequence[tuple[str, str]]) -> str:
@@ -113,7 +158,7 @@ def _list_params(kind: str, params: Sequence[tuple[str, str]]) -> list[tuple[str
     return kept + [("sort", NEWEST_FIRST)] if kind == "search" else kept
 
 
-def _title(kind: str, article_filter: ArticleFilter, q: str | None) -> str:
+def _title(article_filter: ArticleFilter, q: str | None) -> str:
     parts = [f"tag {tag}" for tag in article_filter.tags]
     if article_filter.collection:
         parts.append(f"collection {article_filter.collection}")
@@ -123,33 +168,31 @@ def _title(kind: str, article_filter: ArticleFilter, q: str | None) -> str:
         parts.append(f"from {article_filter.published_after.isoformat()}")
     if article_filter.published_before:
         parts.append(f"before {article_filter.published_before.isoformat()}")
-    head = f"Search: {q}" if q is not None else kind
+    head = f"Search: {q}" if q is not None else "Articles"
     return f"{head}: {', '.join(parts)}" if parts else head
 
 
 def _feed_response(
     request: Request,
     settings: Settings,
+    feed_format: FeedFormat,
     *,
     kind: str,
-    feed_format: str,
-    items: list[bytes],
-    next_key: list[Any] | None,
+    page: SummaryPage | HitsPage,
     scope: str,
     title: str,
 ) -> Response:
-    """The feed page of ``items`` (stored summaries or hits) in ``feed_format``."""
-    media_type, render = FEED_FORMATS[feed_format]
+    """The feed page of ``page``'s items (stored summaries or hits) in ``feed_format``."""
     params = [(k, v) for k, v in request.query_params.multi_items()]
     unpaged = [(k, v) for k, v in params if k not in PAGING_PARAMETERS]
-    feed_path = f"feeds/{kind}.{feed_format}"
+    feed_path = f"feeds/{kind}.{feed_format.extension}"
     next_url = None
-    if next_key is not None:
-        cursor = encode_cursor(next_key, scope=scope, secret=settings.cursor_secret)
+    if page.next_key is not None:
+        cursor = encode_cursor(page.next_key, scope=scope, secret=settings.cursor_secret)
         paged = [(k, v) for k, v in params if k != "cursor"] + [("cursor", cursor)]
         next_url = _url(request, feed_path, paged)
     base_url = str(request.base_url)
-    page = FeedPage(
+    feed_page = FeedPage(
         id=_url(request, feed_path, unpaged),
         title=title,
         self_url=_url(request, feed_path, params),
@@ -157,77 +200,106 @@ def _feed_response(
         next_url=next_url,
         publisher=request.app.title,
         version=__version__,
-        entries=tuple(entry_of(orjson.loads(item), base_url=base_url) for item in items),
+        entries=tuple(entry_of(orjson.loads(item), base_url=base_url) for item in page.items),
     )
     return body_response(
-        request, render(page), media_type=media_type, max_age=settings.cache_max_age_list
+        request,
+        feed_format.render(feed_page),
+        media_type=feed_format.media_type,
+        max_age=settings.cache_max_age_list,
     )
 
 
-async def _articles_feed(
-    feed_format: str,
+@dataclass(frozen=True, slots=True)
+class FeedRequest:
+    """What every feed page is asked for with: the filters, the page size and the cursor."""
+
+    article_filter: ArticleFilter
+    limit: int
+    cursor: str | None
+
+
+async def feed_request(
+    article_filter: ArticleFilterDep, limit: FeedLimitQuery = 20, cursor: CursorQuery = None
+) -> FeedRequest:
+    """The filter and paging parameters of a feed request (``async``: pure, no thread)."""
+    return FeedRequest(article_filter=article_filter, limit=limit, cursor=cursor)
+
+
+FeedRequestDep = Annotated[FeedRequest, Depends(feed_request)]
+
+
+async def _feed(
     request: Request,
-    engine: EngineDep,
-    settings: SettingsDep,
-    article_filter: ArticleFilter,
-    limit: int,
-    cursor: str | None,
+    engine: Engine,
+    settings: Settings,
+    feed_format: FeedFormat,
+    asked: FeedRequest,
+    *,
+    q: str | None,
 ) -> Response:
+    """One page of the feed of a filter's articles (``q`` None) or of a search, newest first."""
+    kind = "articles" if q is None else "search"
+    article_filter, cursor, limit = asked.article_filter, asked.cursor, asked.limit
+
     def answer(session: Session) -> Response:
-        page, scope = summaries_page(
-            session,
-            settings,
-            article_filter=article_filter,
-            sort=NEWEST_FIRST,
-            cursor=cursor,
-            limit=limit,
-        )
+        page: SummaryPage | HitsPage
+        if q is None:
+            page, scope = summaries_page(
+                session,
+                settings,
+                article_filter=article_filter,
+                sort=NEWEST_FIRST,
+                cursor=cursor,
+                limit=limit,
+            )
+        else:
+            page, scope = hits_page(
+                session,
+                settings,
+                q=q,
+                article_filter=article_filter,
+                sort=NEWEST_FIRST,
+                cursor=cursor,
+                limit=limit,
+            )
+        title = _title(article_filter, q)
         return _feed_response(
-            request,
-            settings,
-            kind="articles",
-            feed_format=feed_format,
-            items=page.items,
-            next_key=page.next_key,
-            scope=scope,
-            title=_title("Articles", article_filter, None),
+            request, settings, feed_format, kind=kind, page=page, scope=scope, title=title
         )
 
     return await read(engine, answer)
 
 
-async def _search_feed(
-    feed_format: str,
-    request: Request,
-    engine: EngineDep,
-    settings: SettingsDep,
-    article_filter: ArticleFilter,
-    q: str,
-    limit: int,
-    cursor: str | None,
-) -> Response:
-    def answer(session: Session) -> Response:
-        page, scope = hits_page(
-            session,
-            settings,
-            q=q,
-            article_filter=article_filter,
-            sort=NEWEST_FIRST,
-            cursor=cursor,
-            limit=limit,
-        )
-        return _feed_response(
-            request,
-            settings,
-            kind="search",
-            feed_format=feed_format,
-            items=page.items,
-            next_key=page.next_key,
-            scope=scope,
-            title=_title("Search", article_filter, q),
-        )
+Route = Callable[..., Awaitable[Response]]
 
-    return await read(engine, answer)
+
+def _articles_route(feed_format: FeedFormat) -> Route:
+    """The route of the articles feed in ``feed_format``: the parameters of ``/articles``."""
+
+    async def route(
+        request: Request, engine: EngineDep, settings: SettingsDep, asked: FeedRequestDep
+    ) -> Response:
+        """The articles of a filter, newest first, as a feed."""
+        return await _feed(request, engine, settings, feed_format, asked, q=None)
+
+    return route
+
+
+def _search_route(feed_format: FeedFormat) -> Route:
+    """The route of the search feed in ``feed_format``: ``q`` and the filters of ``/search``."""
+
+    async def route(
+        request: Request,
+        engine: EngineDep,
+        settings: SettingsDep,
+        q: SearchQuery,
+        asked: FeedRequestDep,
+    ) -> Response:
+        """The articles matching a search, newest first, as a feed."""
+        return await _feed(request, engine, settings, feed_format, asked, q=q)
+
+    return route
 
 
 ARTICLES_DESCRIPTION = (
@@ -243,85 +315,26 @@ SEARCH_DESCRIPTION = (
 )
 
 
-@router.get(
-    "/feeds/articles.atom",
-    summary="Atom feed of articles",
-    response_class=AtomResponse,
-    responses=ATOM_RESPONSES,
-    description=ARTICLES_DESCRIPTION.format(
-        what="as Atom 1.0", via='link rel="via"', next='link rel="next"'
-    ),
-)
-async def articles_atom(
-    request: Request,
-    engine: EngineDep,
-    settings: SettingsDep,
-    article_filter: ArticleFilterDep,
-    limit: FeedLimitQuery = 20,
-    cursor: CursorQuery = None,
-) -> Response:
-    """Atom feed of the articles of a filter."""
-    return await _articles_feed("atom", request, engine, settings, article_filter, limit, cursor)
+def _add_routes() -> None:
+    """Each list in every format, in the spec's order: articles.atom, articles.json, ..."""
+    for kind, description, noun, make_route in (
+        ("articles", ARTICLES_DESCRIPTION, "articles", _articles_route),
+        ("search", SEARCH_DESCRIPTION, "a search", _search_route),
+    ):
+        for feed_format in FEED_FORMATS:
+            router.add_api_route(
+                f"/feeds/{kind}.{feed_format.extension}",
+                make_route(feed_format),
+                methods=["GET"],
+                name=f"{kind}_{feed_format.operation}",
+                summary=f"{feed_format.name} of {noun}",
+                description=description.format(
+                    what=f"as {feed_format.standard}", via=feed_format.via, next=feed_format.next
+                ),
+                response_class=feed_format.response_class,
+                response_model=feed_format.response_model,
+                responses=feed_format.responses(),
+            )
 
 
-@router.get(
-    "/feeds/articles.json",
-    summary="JSON Feed of articles",
-    response_class=JsonFeedResponse,
-    response_model=JsonFeed,
-    responses=JSON_FEED_RESPONSES,
-    description=ARTICLES_DESCRIPTION.format(
-        what="as JSON Feed 1.1", via="external_url", next="next_url"
-    ),
-)
-async def articles_json_feed(
-    request: Request,
-    engine: EngineDep,
-    settings: SettingsDep,
-    article_filter: ArticleFilterDep,
-    limit: FeedLimitQuery = 20,
-    cursor: CursorQuery = None,
-) -> Response:
-    """JSON Feed of the articles of a filter."""
-    return await _articles_feed("json", request, engine, settings, article_filter, limit, cursor)
-
-
-@router.get(
-    "/feeds/search.atom",
-    summary="Atom feed of a search",
-    response_class=AtomResponse,
-    responses=ATOM_RESPONSES,
-    description=SEARCH_DESCRIPTION.format(what="as Atom 1.0", next='link rel="next"'),
-)
-async def search_atom(
-    request: Request,
-    engine: EngineDep,
-    settings: SettingsDep,
-    article_filter: ArticleFilterDep,
-    q: SearchQuery,
-    limit: FeedLimitQuery = 20,
-    cursor: CursorQuery = None,
-) -> Response:
-    """Atom feed of a search."""
-    return await _search_feed("atom", request, engine, settings, article_filter, q, limit, cursor)
-
-
-@router.get(
-    "/feeds/search.json",
-    summary="JSON Feed of a search",
-    response_class=JsonFeedResponse,
-    response_model=JsonFeed,
-    responses=JSON_FEED_RESPONSES,
-    description=SEARCH_DESCRIPTION.format(what="as JSON Feed 1.1", next="next_url"),
-)
-async def search_json_feed(
-    request: Request,
-    engine: EngineDep,
-    settings: SettingsDep,
-    article_filter: ArticleFilterDep,
-    q: SearchQuery,
-    limit: FeedLimitQuery = 20,
-    cursor: CursorQuery = None,
-) -> Response:
-    """JSON Feed of a search."""
-    return await _search_feed("json", request, engine, settings, article_filter, q, limit, cursor)
+_add_routes()

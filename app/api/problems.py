@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.db_faults import DATABASE_ERRORS, RETRY_AFTER_S, unavailable_reason
 from app.errors import PROBLEM_MEDIA_TYPE as PROBLEM_MEDIA_TYPE  # re-exported: routes use it
-from app.errors import ProblemError, ServiceUnavailable, problem_document
+from app.errors import ProblemError, ServiceUnavailable, Unprocessable, problem_document
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 log = logging.getLogger("app.errors")
@@ -66,6 +66,18 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
+def problem_of(error: ProblemError) -> JSONResponse:
+    """The problem+json response of one of our errors: its class gives status, title and type."""
+    return problem_response(
+        error.status,
+        error.title,
+        error.detail,
+        type_slug=error.type_slug,
+        headers=error.headers,
+        errors=error.errors,
+    )
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """The ``responses=`` entry documenting each error status of a route."""
     descriptions = {
@@ -112,14 +124,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ProblemError)
     async def _problem(_request: Request, exc: ProblemError) -> JSONResponse:
-        return problem_response(
-            exc.status,
-            exc.title,
-            exc.detail,
-            type_slug=exc.type_slug,
-            headers=exc.headers,
-            errors=exc.errors,
-        )
+        return problem_of(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -128,13 +133,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors)
-        return problem_response(
-            422,
-            "Unprocessable Content",
-            detail or "invalid request",
-            type_slug="unprocessable",
-            errors=errors,
-        )
+        return problem_of(Unprocessable(detail or "invalid request", errors=errors))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -152,7 +151,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         if reason is None:
             raise exc
         log.warning("database unavailable on %s %s: %r", request.method, request.url.path, exc)
-        return await _problem(request, database_unavailable(reason))
+        return problem_of(database_unavailable(reason))
 
     for error in DATABASE_ERRORS:
         app.add_exception_handler(error, _database)
@@ -160,7 +159,8 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(500, "Internal Server Error", "an unexpected error occurred")
+        # The base class is the 500: nothing more is known of what went wrong.
+        return problem_of(ProblemError("an unexpected error occurred"))
 
 
 def database_unavailable(reason: str) -> ServiceUnavailable:

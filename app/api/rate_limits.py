@@ -17,11 +17,12 @@ from sqlalchemy.engine import Engine
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.problems import problem_response, problem_responses
+from app.api.problems import problem_of, problem_responses
 from app.api_tokens import UNLIMITED_SCOPE, TokenInfo, find_token
 from app.config import Settings, parse_rate
 from app.db import unit_of_work
 from app.db_faults import DATABASE_ERRORS
+from app.errors import TooManyRequests
 from app.http.buckets import Buckets, MemoryBuckets, Policy, RedisBuckets, Verdict
 from app.metrics import ROUTE_TEMPLATE_KEY
 
@@ -160,13 +161,12 @@ class RateLimitMiddleware:
         headers = rate_headers(policy, verdict)
         if not verdict.allowed:
             log.info("rate limited: %s on %s bucket %r", key, scope["path"], name)
-            response = problem_response(
-                429,
-                "Too Many Requests",
-                f"the {name!r} limit of {policy.capacity} requests per "
-                f"{round(policy.window_s)} s is used up; retry in {verdict.retry_after_s} s",
-                type_slug="rate-limited",
-                headers=headers,
+            response = problem_of(
+                TooManyRequests(
+                    f"the {name!r} limit of {policy.capacity} requests per "
+                    f"{round(policy.window_s)} s is used up; retry in {verdict.retry_after_s} s",
+                    headers=headers,
+                )
             )
             await response(scope, receive, send)
             return

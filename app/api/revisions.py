@@ -8,16 +8,16 @@ from pydantic import BaseModel, Field
 
 from app.api.articles import ARTICLE_EXAMPLE, ArticleId
 from app.api.deps import SessionDep, SettingsDep
-from app.api.listing import PAGE_HEADERS, CursorQuery
+from app.api.listing import CursorQuery
+from app.api.page_docs import document_responses, page_responses
 from app.api.pages import page_after, page_response
-from app.api.problems import problem_responses
 from app.articles.mapping import json_time
 from app.http.caching import etag_of_hash, json_response, not_modified
 from app.ingest.revisions import revision_json
 from app.pagination import scope_of
 from app.queries import articles as article_queries
 from app.queries import revisions as queries
-from app.schemas import ArticlePublic, RevisionPublic
+from app.schemas import CURSOR_EXAMPLE, ArticlePublic, RevisionPublic
 
 router = APIRouter(tags=["articles"])
 
@@ -39,7 +39,7 @@ REVISIONS_EXAMPLE = {
         },
     ],
     # A cursor, not null: FastAPI leaves null members out of an example, and `next` is required.
-    "next": "eyJ2IjoxLCJzIjoi...In0.Qm9ndXNzaWduYXR1cmU",
+    "next": CURSOR_EXAMPLE,
 }
 
 ContentHash = Annotated[
@@ -66,13 +66,7 @@ class RevisionsPage(BaseModel):
     "/articles/{id}/revisions",
     summary="List an article's revisions",
     response_model=RevisionsPage,
-    responses={
-        200: {
-            "headers": PAGE_HEADERS,
-            "content": {"application/json": {"example": REVISIONS_EXAMPLE}},
-        },
-        **problem_responses(304, 404, 422),
-    },
+    responses=page_responses(REVISIONS_EXAMPLE, 304, 404, 422),
 )
 def list_revisions(
     request: Request,
@@ -112,13 +106,7 @@ def list_revisions(
     "/articles/{id}/revisions/{content_hash}",
     summary="Get one revision of an article",
     response_model=ArticlePublic,
-    responses={
-        200: {
-            "headers": {k: v for k, v in PAGE_HEADERS.items() if k != "Link"},
-            "content": {"application/json": {"example": ARTICLE_EXAMPLE}},
-        },
-        **problem_responses(304, 404, 422),
-    },
+    responses=document_responses(ARTICLE_EXAMPLE, 304, 404, 422),
 )
 def get_revision(
     request: Request,

@@ -13,7 +13,7 @@ from app.api.problems import problem_responses
 from app.config import Settings
 from app.pagination import scope_of
 from app.queries.filters import ArticleFilter
-from app.schemas import SUMMARY_EXAMPLE
+from app.schemas import CURSOR_EXAMPLE, SUMMARY_EXAMPLE
 from app.search.backend import backend_for
 from app.search.query import parse_query
 from app.search.results import HitsPage, search_articles
@@ -53,7 +53,7 @@ SEARCH_EXAMPLE = {
             ],
         }
     ],
-    "next": "eyJ2IjoxLCJzIjoi...In0.Qm9ndXNzaWduYXR1cmU",
+    "next": CURSOR_EXAMPLE,
     "total": 21,
 }
 

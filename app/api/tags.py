@@ -6,26 +6,23 @@ from typing import Annotated, Literal
 import orjson
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, Field
-from sqlmodel import Session
 
-from app.api.articles import PAGE_EXAMPLE
 from app.api.counting import ListCountingDep, TotalQuery
-from app.api.deps import EngineDep, SessionDep, SettingsDep, read
+from app.api.deps import EngineDep, SessionDep, SettingsDep
 from app.api.listing import (
     NO_NUL,
-    PAGE_HEADERS,
     ArticleFilterDep,
     ArticlePagingDep,
     ArticlesPage,
     CursorQuery,
     LimitQuery,
-    articles_page,
 )
+from app.api.named_articles import named_articles, named_articles_responses
+from app.api.page_docs import page_responses
 from app.api.pages import page_after, page_response
-from app.api.problems import problem_responses
-from app.errors import NotFound
 from app.pagination import scope_of
 from app.queries import tags as queries
+from app.schemas import CURSOR_EXAMPLE, NextCursor
 
 router = APIRouter(tags=["tags"])
 
@@ -48,10 +45,7 @@ class TagsPage(BaseModel):
         description="Tags in the order asked for.",
         examples=[[{"name": "美国", "kind": "entity", "count": 1234}]],
     )
-    next: str | None = Field(
-        description="Pass as `cursor` to get the next page; null when this is the last page.",
-        examples=["eyJ2IjoxLCJzIjoi...In0.Qm9ndXNzaWduYXR1cmU"],
-    )
+    next: NextCursor
     total: int | None = Field(
         default=None,
         description="How many tags match, over all pages (only with `total=true`).",
@@ -64,7 +58,7 @@ TAGS_EXAMPLE = {
         {"name": "美国", "kind": "entity", "count": 1234},
         {"name": "新闻", "kind": "meta", "count": 880},
     ],
-    "next": "eyJ2IjoxLCJzIjoi...In0.Qm9ndXNzaWduYXR1cmU",
+    "next": CURSOR_EXAMPLE,
 }
 
 TagName = Annotated[
@@ -83,10 +77,7 @@ TagName = Annotated[
     "/tags",
     summary="List tags",
     response_model=TagsPage,
-    responses={
-        200: {"headers": PAGE_HEADERS, "content": {"application/json": {"example": TAGS_EXAMPLE}}},
-        **problem_responses(304, 422),
-    },
+    responses=page_responses(TAGS_EXAMPLE, 304, 422),
 )
 def list_tags(
     request: Request,
@@ -134,10 +125,7 @@ def list_tags(
     "/tags/{name:path}/articles",
     summary="List the articles of a tag",
     response_model=ArticlesPage,
-    responses={
-        200: {"headers": PAGE_HEADERS, "content": {"application/json": {"example": PAGE_EXAMPLE}}},
-        **problem_responses(304, 404, 422),
-    },
+    responses=named_articles_responses(),
 )
 async def list_tag_articles(
     request: Request,
@@ -149,17 +137,13 @@ async def list_tag_articles(
     counting: ListCountingDep,
 ) -> Response:
     """Articles carrying the tag `name` (meta or entity); filters and pages as in `/articles`."""
-
-    def answer(session: Session) -> Response:
-        if not queries.tag_exists(session, name=name):
-            raise NotFound(f"no tag named {name!r}")
-        return articles_page(
-            request,
-            session,
-            settings,
-            article_filter=replace(article_filter, tags=(*article_filter.tags, name)),
-            paging=paging,
-            counting=counting,
-        )
-
-    return await read(engine, answer)
+    return await named_articles(
+        request,
+        engine,
+        settings,
+        exists=lambda session: queries.tag_exists(session, name=name),
+        missing=f"no tag named {name!r}",
+        article_filter=replace(article_filter, tags=(*article_filter.tags, name)),
+        paging=paging,
+        counting=counting,
+    )

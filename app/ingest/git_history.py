@@ -32,7 +32,6 @@ from app.ingest.slots import (
     file_identity,
     identity_of,
     index_named,
-    is_slot,
     nameless,
     own_path,
 )
@@ -47,6 +46,7 @@ from app.ingest.sources import (
     is_utf8,
     too_large,
 )
+from app.parsing.index_page import is_slot
 
 # Commits replayed between two progress reports: the log gives thousands a second.
 _COMMITS_SHOWN = 64
@@ -328,14 +328,11 @@ class GitHistory(Source):
     ) -> Iterator[SourceFile]:
         """An index page's older versions not given before, oldest first, one by one (so
         that a long history is never held at once), each with its commit's slots."""
-        limit = self.settings.max_file_bytes
-        for old in sorted(older, key=lambda o: (o.wrote, o.commit)):
-            if not (self.since is None or old.fresh):
+        for read in self._older_reads(repo, path, older):
+            if isinstance(read, SourceFile):
+                yield read
                 continue
-            data = repo.blob(old.blob, limit)
-            if data is None:
-                yield SourceFile(f"{path}@{old.commit[:12]}", problem=too_large(None, limit))
-                continue
+            old, data = read
             slots = self._slots_at(repo, old.commit)
             written = Written(old.commit, old.wrote)
             yield SourceFile(path, data=data, written=written, slots=slots, index_version=True)
@@ -366,23 +363,33 @@ class GitHistory(Source):
     def _older(
         self, repo: Repository, path: str, older: Iterable[_Older], seen: Seen
     ) -> tuple[tuple[Version, ...], list[SourceFile]]:
-        """The older versions not given before (all of them on a first run), oldest first.
+        """The older versions (``_older_reads``), and the failures of those too large to read.
 
         Each is shown as the article was while it was the newest: first seen when the
-        article was, last seen at its own commit, in the ref. One too large to read is
-        reported with its commit, and left out.
+        article was, last seen at its own commit, in the ref.
         """
         versions: list[Version] = []
         failed: list[SourceFile] = []
+        for read in self._older_reads(repo, path, older):
+            if isinstance(read, SourceFile):
+                failed.append(read)
+                continue
+            old, data = read
+            old_seen = Seen(seen.first_seen_at, old.wrote, True)
+            versions.append(Version(data, Written(old.commit, old.wrote), old_seen))
+        return tuple(versions), failed
+
+    def _older_reads(
+        self, repo: Repository, path: str, older: Iterable[_Older]
+    ) -> Iterator[tuple[_Older, bytes] | SourceFile]:
+        """Each older version not given before (all of them on a first run), oldest first,
+        with its file; for one too large to read, its failure, named with its commit."""
         limit = self.settings.max_file_bytes
         for old in sorted(older, key=lambda o: (o.wrote, o.commit)):
             if not (self.since is None or old.fresh):
                 continue
             data = repo.blob(old.blob, limit)
             if data is None:
-                where = f"{path}@{old.commit[:12]}"
-                failed.append(SourceFile(where, problem=too_large(None, limit)))
-                continue
-            old_seen = Seen(seen.first_seen_at, old.wrote, True)
-            versions.append(Version(data, Written(old.commit, old.wrote), old_seen))
-        return tuple(versions), failed
+                yield SourceFile(f"{path}@{old.commit[:12]}", problem=too_large(None, limit))
+            else:
+                yield old, data

@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from app.parsing import IndexRecord
+from app.parsing.index_page import is_slot
 
-SLOT = re.compile(r"content/gnews/\d+/README\.md")
 _FILE = re.compile(r"content/gnews/(\d+)\.md")
 # The meta line's source link; a slot's head is a few short lines, the link within them.
 _LINK = re.compile(r"\[轉載自GNews\]\(\s*(?:https?://)?gnews\.org/(zh-hans|articles)/(\d+)")
@@ -31,11 +31,6 @@ _OWN = re.compile(r"content/gnews/(zh-hans|articles)/(\d+)\.md")
 _HEAD_BYTES = 4096
 
 Identity = tuple[str, str]  # (space, GNews id)
-
-
-def is_slot(path: str) -> bool:
-    """True for a rolling slot file ``content/gnews/<N>/README.md``."""
-    return SLOT.fullmatch(path) is not None
 
 
 def index_named(path: str) -> bool:

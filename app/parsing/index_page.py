@@ -20,11 +20,17 @@ _ENTRY = re.compile(r"^\s*(?:#{3,4}\s+)?\[(.*)\]\(\s*([^()\s]+)\s*\)\s*$")
 _HEADING = re.compile(r"^#{1,6}(?:\s|$)")
 _GETTR_TEXT = re.compile(r"^@(\S+)\s+(.*?UTC)")
 _COURT_DATE = re.compile(r"^([A-Z][a-z]+) (\d{1,2}), (\d{4})")
-_SLOT = re.compile(r"^content/gnews/\d+/README\.md$")
+# The rolling GNews slot files (``app.ingest.slots``): a link to one names an article.
+_SLOT = re.compile(r"content/gnews/\d+/README\.md")
 _MONTHS = {name: number for number, name in enumerate(MONTH_NAMES, start=1)}
 # An index page lists at least this many articles; an article may link one or two others.
 _MIN_ENTRIES = 3
 _MIN_SHARE = 0.1
+
+
+def is_slot(path: str) -> bool:
+    """True for a rolling slot file ``content/gnews/<N>/README.md``."""
+    return _SLOT.fullmatch(path) is not None
 
 
 def _target(page: str, href: str) -> str | None:
@@ -40,7 +46,7 @@ def _target(page: str, href: str) -> str | None:
         path = posixpath.normpath(posixpath.join(posixpath.dirname(page), href))
     if not path.startswith("content/"):
         return None
-    if posixpath.basename(path).upper().startswith("README") and not _SLOT.match(path):
+    if posixpath.basename(path).upper().startswith("README") and not is_slot(path):
         return None  # page navigation: README-2.md, README-all.md, the folder's own index
     return path
 

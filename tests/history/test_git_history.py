@@ -192,3 +192,22 @@ def test_a_renamed_file_keeps_both_paths(
     renamed = served["gnews-1600101"]
     assert renamed["in_head"] is True and renamed["title"] == "原文"
     assert renamed["first_seen_at"] == f"{at(1):%Y-%m-%dT%H:%M:%SZ}"
+
+
+def test_an_older_version_too_large_to_read_is_reported_with_its_commit(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    """The versions on either side are kept; the one over the size limit is a failure named
+    ``path@commit`` (its size is unknown: the blob is not read past the limit)."""
+    small = Settings(database_url=database_url, rate_limits_enabled=False, max_file_bytes=4000)
+    repo = Repo(tmp_path / "repo")
+    repo.commit({NEWS: gnews("初版", OLD.format(1600100))})
+    big = repo.commit({NEWS: gnews("大版", OLD.format(1600100), "长" * 3000)})
+    repo.commit({NEWS: gnews("终版", OLD.format(1600100))})
+    report = ingest(engine, GitHistory(repo.root, small), settings=small)
+    assert [(f.path, f.reason) for f in report.failed] == [
+        (f"{NEWS}@{big[:12]}", "file too large (more; the limit is 4000 bytes)")
+    ]
+    assert report.added == ["gnews-1600100"]
+    news = _served(engine)["gnews-1600100"]
+    assert news["title"] == "终版" and news["first_seen_at"] == f"{at(0):%Y-%m-%dT%H:%M:%SZ}"

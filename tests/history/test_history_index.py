@@ -40,6 +40,16 @@ def _page(*entries: str) -> bytes:
     return (HEAD + "".join(entries)).encode()
 
 
+def _newest_page(summary: str) -> bytes:
+    """A third-format page listing NEWS with ``summary``, and two others: an index page
+    lists three articles at least."""
+    return _page(
+        _entry(NEWS, "新闻", summary, "3/2/2023 9:00 AM"),
+        _entry("content/gnews/1600101.md", "别的", "摘要", "3/2/2023 9:00 AM"),
+        _entry("content/gnews/1600102.md", "别的", "摘要", "3/2/2023 9:00 AM"),
+    )
+
+
 def _talk() -> bytes:
     # A stub transcript: an empty title, which an index title fills in.
     return b"## \n[\xe8\xbd\x89\xe8\xbc\x89\xe8\x87\xaaGNews](https://gnews.org/ThreadView/0)\n"
@@ -77,15 +87,7 @@ def _repo(root: Path) -> Repo:
             ),
         }
     )
-    repo.commit(
-        {
-            "README.md": _page(
-                _entry(NEWS, "新闻", "新摘要", "3/2/2023 9:00 AM"),
-                _entry("content/gnews/1600101.md", "别的", "摘要", "3/2/2023 9:00 AM"),
-                _entry("content/gnews/1600102.md", "别的", "摘要", "3/2/2023 9:00 AM"),
-            )
-        }
-    )
+    repo.commit({"README.md": _newest_page("新摘要")})
     return repo
 
 
@@ -142,15 +144,7 @@ def test_an_index_version_written_later_is_read_alone(
     before = feed_rows(engine)
     again, _ = ingest_history(engine, repo.root, settings)
     assert again.files == 0 and again.index_pages == 0 and feed_rows(engine) == before
-    repo.commit(
-        {
-            "README.md": _page(
-                _entry(NEWS, "新闻", "最新摘要", "3/2/2023 9:00 AM"),
-                _entry("content/gnews/1600101.md", "别的", "摘要", "3/2/2023 9:00 AM"),
-                _entry("content/gnews/1600102.md", "别的", "摘要", "3/2/2023 9:00 AM"),
-            )
-        }
-    )
+    repo.commit({"README.md": _newest_page("最新摘要")})
     report, _ = ingest_history(engine, repo.root, settings)
     assert report.index_pages == 1 and report.updated == ["gnews-1600100"]
     assert report.added == [] and report.failed == []
@@ -163,15 +157,7 @@ def test_a_bad_index_version_is_reported_with_its_commit(
     repo = Repo(tmp_path / "repo")
     repo.commit({NEWS: gnews("新闻", _old(1600100)), "README.md": b"\xff\xfe not UTF-8"})
     bad = repo.git("rev-parse", "HEAD").strip()
-    repo.commit(
-        {
-            "README.md": _page(
-                _entry(NEWS, "新闻", "摘要", "3/2/2023 9:00 AM"),
-                _entry("content/gnews/1600101.md", "别的", "摘要", "3/2/2023 9:00 AM"),
-                _entry("content/gnews/1600102.md", "别的", "摘要", "3/2/2023 9:00 AM"),
-            )
-        }
-    )
+    repo.commit({"README.md": _newest_page("摘要")})
     report, _ = ingest_history(engine, repo.root, settings)
     assert [(f.path, f.reason[:9]) for f in report.failed] == [
         (f"README.md@{bad[:12]}", "not UTF-8")
@@ -180,6 +166,22 @@ def test_a_bad_index_version_is_reported_with_its_commit(
     assert report.index_pages == 1
     assert _served(engine)["gnews-1600100"]["summary"] == "摘要"
     assert set(_entries(engine)) == {NEWS, "content/gnews/1600101.md", "content/gnews/1600102.md"}
+
+
+def test_an_index_version_too_large_to_read_is_reported_with_its_commit(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    small = Settings(database_url=database_url, rate_limits_enabled=False, max_file_bytes=4000)
+    listing = [_entry(NEWS, "新闻", "旧摘要" * 40, "3/1/2023 8:39 AM")] * 20
+    repo = Repo(tmp_path / "repo")
+    big = repo.commit({NEWS: gnews("新闻", _old(1600100)), "README.md": _page(*listing)})
+    repo.commit({"README.md": _newest_page("摘要")})
+    report, _ = ingest_history(engine, repo.root, small)
+    assert [(f.path, f.reason) for f in report.failed] == [
+        (f"README.md@{big[:12]}", "file too large (more; the limit is 4000 bytes)")
+    ]
+    assert report.index_pages == 1
+    assert _served(engine)["gnews-1600100"]["summary"] == "摘要"
 
 
 def test_index_versions_read_the_same_in_parse_workers(
