@@ -166,7 +166,11 @@ class PgCluster:
         # The postmaster first: stopped, it forks no new backend that the list below misses.
         os.kill(postmaster, signal.SIGSTOP)
         for pid in self._children(postmaster):
-            os.kill(pid, signal.SIGSTOP)
+            with contextlib.suppress(ProcessLookupError):  # a backend that exited meanwhile
+                os.kill(pid, signal.SIGSTOP)
+        # A signal is delivered when the process is next scheduled: on a loaded machine a
+        # backend may still answer for a moment after kill() returned.
+        wait_for(lambda: self.states() == {"T"}, timeout=START_TIMEOUT_S, what="the pause")
 
     def resume(self) -> None:
         """SIGCONTs what ``pause`` stopped."""
@@ -176,6 +180,15 @@ class PgCluster:
         for pid in [*self._children(postmaster), postmaster]:
             with contextlib.suppress(ProcessLookupError):  # a backend that exited meanwhile
                 os.kill(pid, signal.SIGCONT)
+        wait_for(lambda: "T" not in self.states(), timeout=START_TIMEOUT_S, what="the resume")
+
+    def states(self) -> set[str]:
+        """The scheduler states of the server's processes (``T``: stopped by a signal)."""
+        found = set()
+        for pid in self.pids():
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # exited meanwhile
+                found.add(Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0])
+        return found
 
     def replica(self, folder: Path) -> "PgCluster":
         """A streaming standby of this cluster (``pg_basebackup -R``), started on its own port."""
