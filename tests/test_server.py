@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from mirror.processes import Server
+from mirror.processes import Server, wait_for
 from sqlalchemy.engine import Engine
 from writes.store import dump_store, make_token
 
@@ -155,8 +155,8 @@ def test_a_stalled_upload_gets_408_its_temp_folder_goes_and_the_store_stays(
     before = dump_store(engine)
     with _connect(server) as stalled:
         stalled.sendall(_upload(token, PART + article * 20_000, length=10_000_000))
-        time.sleep(0.5)
-        assert len(list(uploads.iterdir())) == 1  # being received: its folder is there
+        # Being received: its folder is there (a loaded machine may take a moment to start).
+        wait_for(lambda: len(list(uploads.iterdir())) == 1, timeout=SLACK_S, what="the folder")
         # While it holds the only upload slot, another upload is refused at once.
         refused = _ask(server, _upload(token, PART + article + END))
         assert "uploads are being received" in str(_problem(refused, 503)["detail"])

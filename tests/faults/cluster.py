@@ -183,12 +183,16 @@ class PgCluster:
         wait_for(lambda: "T" not in self.states(), timeout=START_TIMEOUT_S, what="the resume")
 
     def states(self) -> set[str]:
-        """The scheduler states of the server's processes (``T``: stopped by a signal)."""
+        """The scheduler states of the server's live processes (``T``: stopped by a signal).
+
+        Zombies (``Z``) are left out: a backend that exited while the postmaster was stopped
+        stays one until the postmaster runs again and reaps it.
+        """
         found = set()
         for pid in self.pids():
             with contextlib.suppress(FileNotFoundError, ProcessLookupError):  # exited meanwhile
                 found.add(Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0])
-        return found
+        return found - {"Z"}
 
     def replica(self, folder: Path) -> "PgCluster":
         """A streaming standby of this cluster (``pg_basebackup -R``), started on its own port."""
