@@ -17,6 +17,7 @@ its httptools protocol, the one ``corpus serve`` runs) adds it:
 
 import asyncio
 import logging
+from functools import lru_cache
 from typing import Any
 
 import httptools
@@ -46,6 +47,16 @@ def problem_bytes(
     status: int, title: str, detail: str, default_headers: list[tuple[bytes, bytes]]
 ) -> bytes:
     """A whole problem+json response, status line to body, that closes the connection."""
+    return _problem_bytes(status, title, detail, tuple(default_headers))
+
+
+# A thousand slow connections opened together reach their header timeout together: the
+# same 408 (its Date changes once a second) is built once, not once per connection while
+# every other request waits for the event loop.
+@lru_cache(maxsize=64)
+def _problem_bytes(
+    status: int, title: str, detail: str, default_headers: tuple[tuple[bytes, bytes], ...]
+) -> bytes:
     response = problem_response(status, title, detail)
     head = [STATUS_LINE[status]]
     for name, value in [*default_headers, *response.raw_headers, (b"connection", b"close")]:
