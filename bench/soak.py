@@ -77,6 +77,7 @@ class Tally:
     statuses: dict[str, Counter[str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     error_count: int = 0
+    retried: Counter[str] = field(default_factory=Counter)  # GETs closed before an answer
 
     def add(self, kind: str, status: str, ms: float, what: str) -> None:
         self.latencies_ms.setdefault(kind, []).append(ms)
@@ -208,6 +209,33 @@ def read_request(kind: str, t: Targets, rng: random.Random) -> tuple[str, dict[s
     return f"/search?q={quote(rng.choice(t.queries))}&limit=20", {}
 
 
+# A connection closed before any byte of its answer: what a keep-alive connection the server
+# closed as idle (CORPUS_KEEP_ALIVE_TIMEOUT) gives when the client sent on it at that moment.
+CLOSED_UNANSWERED = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+
+
+async def get(
+    client: httpx.AsyncClient, path: str, tally: Tally, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """A GET, sent once more (on another connection) if the first was closed before its
+    answer began, as browsers and urllib3 do for idempotent requests (httpx does not).
+
+    The race is HTTP/1.1's own: a server closing an idle keep-alive connection cannot know
+    that a request is on its way to it. A failure after the answer's head is not retried.
+    """
+    request = client.build_request("GET", path, headers=headers)
+    try:
+        answer = await client.send(request, stream=True)
+    except CLOSED_UNANSWERED as exc:
+        tally.retried[type(exc).__name__] += 1
+        answer = await client.send(request, stream=True)
+    try:
+        await answer.aread()
+    finally:
+        await answer.aclose()
+    return answer
+
+
 async def reader(
     client: httpx.AsyncClient, t: Targets, tally: Tally, until: float, seed: int
 ) -> None:
@@ -219,7 +247,7 @@ async def reader(
         path, headers = read_request(kind, t, rng)
         started = time.perf_counter()
         try:
-            answer = await client.get(path, headers=headers)
+            answer = await get(client, path, tally, headers)
             status = str(answer.status_code)
         except httpx.HTTPError as exc:
             answer, status = None, type(exc).__name__
@@ -239,7 +267,7 @@ async def long_poller(client: httpx.AsyncClient, since: int, tally: Tally, until
         path = f"/changes?since={since}&feed=longpoll&timeout=5"
         started = time.perf_counter()
         try:
-            answer = await client.get(path)
+            answer = await get(client, path, tally)
             status = str(answer.status_code)
             if answer.status_code == 200:
                 since = int(answer.json()["last_seq"])
@@ -455,6 +483,8 @@ def report(
     read_statuses = sum((tally.statuses[k] for k in reads), Counter())
     row("reads (all)", all_reads, read_statuses)
     print(f"\nerrors (not 2xx/304/429, any kind): {tally.error_count}")
+    retried = ", ".join(f"{n} {name}" for name, n in tally.retried.most_common()) or "none"
+    print(f"GETs sent again after their connection closed before any answer: {retried}")
     for error in tally.errors:
         print(f"  {error}")
     print("\nserver RSS (MB): " + ", ".join(f"{t:.0f}s {kb / 1024:.0f}" for t, kb in samples))
