@@ -2,6 +2,7 @@
 header and body timeouts, its refusals as problem+json, the upload cap, no banner."""
 
 import json
+import os
 import signal
 import socket
 import time
@@ -12,6 +13,8 @@ import pytest
 from mirror.processes import Server
 from sqlalchemy.engine import Engine
 from writes.store import dump_store, make_token
+
+from app.server import MALLOC_ARENAS, bound_malloc_arenas
 
 TIMEOUT_S = 1.0  # header and body timeouts of the server under test
 SLACK_S = 3.0  # how much later than its timeout a close may come on a loaded machine
@@ -221,3 +224,14 @@ def test_a_request_that_came_while_the_server_was_held_up_is_answered_not_reset(
         assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
     finally:
         server.stop()
+
+
+def test_serve_bounds_malloc_arenas_unless_the_operator_did(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    bound_malloc_arenas()
+    assert os.environ["MALLOC_ARENA_MAX"] == MALLOC_ARENAS  # the workers inherit it
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    bound_malloc_arenas()
+    assert os.environ["MALLOC_ARENA_MAX"] == "4"
