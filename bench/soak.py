@@ -46,7 +46,7 @@ from urllib.parse import quote
 import httpx
 from feed_memory import status_kb
 from served import served
-from sides import default_corpus, spread_ids
+from sides import default_corpus, spread_ids, this_tree_and_baseline
 from slow_clients import pct
 
 REPO = Path(__file__).resolve().parent.parent
@@ -91,7 +91,16 @@ class Tally:
 # --- the database --------------------------------------------------------------------
 
 
-def prepare_database(args: argparse.Namespace, folder: Path) -> str:
+@dataclass(frozen=True)
+class Code:
+    """The code a run serves and writes with: its `corpus` command and the folder it runs in."""
+
+    label: str
+    cli: list[str]
+    cwd: Path | None
+
+
+def prepare_database(args: argparse.Namespace, folder: Path, code: Code) -> str:
     """A SQLite URL in ``folder``: a migrated copy of ``--database``, or ``--corpus`` ingested."""
     db = folder / "soak.db"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
@@ -105,7 +114,9 @@ def prepare_database(args: argparse.Namespace, folder: Path) -> str:
     else:
         steps = [["migrate"], ["ingest", str(args.corpus)]]
     for step in steps:
-        subprocess.run([CLI, *step], env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*code.cli, *step], env=env, cwd=code.cwd, check=True, stdout=subprocess.DEVNULL
+        )
     what = f"copied {args.database}" if args.database else f"built from {args.corpus}"
     print(f"database: {what} in {time.monotonic() - started:.0f} s", flush=True)
     return f"sqlite:///{db}"
@@ -153,11 +164,11 @@ def edited(data: bytes, n: int) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
-def create_token(url: str) -> str:
+def create_token(url: str, code: Code) -> str:
     """A new write token with the ``unlimited`` scope, from the CLI."""
     out = subprocess.run(
         [
-            CLI,
+            *code.cli,
             "token",
             "create",
             "--name",
@@ -168,6 +179,7 @@ def create_token(url: str) -> str:
             "unlimited",
         ],
         env={**os.environ, "DATABASE_URL": url},
+        cwd=code.cwd,
         check=True,
         capture_output=True,
         text=True,
@@ -317,7 +329,7 @@ async def api_writer(
 
 
 async def cli_writer(
-    files: dict[str, bytes], stage: Path, url: str, tally: Tally, until: float
+    files: dict[str, bytes], stage: Path, url: str, code: Code, tally: Tally, until: float
 ) -> Counter[str]:
     """Every 5 s: edits two files in ``stage`` and runs `corpus ingest` over the folder."""
     done: Counter[str] = Counter()
@@ -332,12 +344,13 @@ async def cli_writer(
         run += 1
         started = time.perf_counter()
         process = await asyncio.create_subprocess_exec(
-            CLI,
+            *code.cli,
             "ingest",
             str(stage),
             "--workers",
             "0",
             env=env,
+            cwd=code.cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
@@ -389,7 +402,9 @@ async def sample_memory(
 # --- the run -------------------------------------------------------------------------
 
 
-async def soak(args: argparse.Namespace, base: str, pid: int, url: str, workdir: Path) -> None:
+async def soak(
+    args: argparse.Namespace, base: str, pid: int, url: str, workdir: Path, code: Code
+) -> None:
     paths, last_seq = stored(url)
     files = original_files(Path(args.corpus), set(paths.values()), WRITER_ARTICLES)
     if len(files) < 4:
@@ -400,7 +415,7 @@ async def soak(args: argparse.Namespace, base: str, pid: int, url: str, workdir:
     written = {by_path[p] for p in files}
     ids = spread_ids([i for i in paths if i not in written], 5000)
     queries = [json.loads(line)["q"] for line in (Path(args.queries).read_text().splitlines())]
-    token = create_token(url)
+    token = create_token(url, code)
     limits = httpx.Limits(max_connections=args.connections + 4, max_keepalive_connections=None)
     timeout = httpx.Timeout(60.0)
     async with (
@@ -418,14 +433,15 @@ async def soak(args: argparse.Namespace, base: str, pid: int, url: str, workdir:
         samples: list[tuple[float, int]] = [(0.0, tree_rss_kb(pid))]
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
         print(
-            f"soak: {args.duration} s, {args.connections} connections ({pollers} long-polling), "
+            f"soak of {code.label}: {args.duration} s, {args.connections} connections "
+            f"({pollers} long-polling), "
             f"{len(ids)} article ids, {len(targets.tags)} tags, {len(queries)} queries; writer: "
             f"{len(api_files)} articles by API, {len(cli_files)} by `corpus ingest`",
             flush=True,
         )
         stage = workdir / "stage"
         api = asyncio.create_task(api_writer(writer_client, api_files, by_path, tally, until))
-        cli = asyncio.create_task(cli_writer(cli_files, stage, url, tally, until))
+        cli = asyncio.create_task(cli_writer(cli_files, stage, url, code, tally, until))
         await asyncio.gather(
             api,
             cli,
@@ -526,6 +542,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=300)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=None, help="`corpus serve --workers`")
+    parser.add_argument("--baseline", help="a commit to soak after this tree, e.g. main")
     args = parser.parse_args()
     args.corpus = Path(args.corpus) if args.corpus else default_corpus()
     args.queries = Path(args.queries) if args.queries else args.corpus.parent / QUERIES
@@ -534,15 +551,24 @@ def main() -> None:
     if soft < 4 * args.connections:
         print(f"warning: open-file limit {soft}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="corpus-soak-") as tmp:
-        workdir = Path(tmp)
-        url = prepare_database(args, workdir)
-        log = workdir / "serve.log"
-        with served(url, log=log, workers=args.workers) as server:
-            asyncio.run(soak(args, server.base, server.pid, url, workdir))
-        lines = log.read_text(errors="replace").splitlines()
-        other = [line for line in lines if '"event": "request"' not in line and line.strip()]
-        if other:
-            print(f"server log: {len(other)} lines besides requests; the last:", *other[-5:])
+        for label, command, cwd in this_tree_and_baseline(args.baseline, Path(tmp)):
+            workdir = Path(tmp) / f"side-{len(list(Path(tmp).glob('side-*')))}"
+            workdir.mkdir()
+            one_side(args, workdir, Code(label, command or [CLI], cwd))
+
+
+def one_side(args: argparse.Namespace, workdir: Path, code: Code) -> None:
+    """A fresh copy of the database, served by ``code``, soaked; the copy is removed after."""
+    url = prepare_database(args, workdir, code)
+    log = workdir / "serve.log"
+    with served(url, corpus=code.cli, cwd=code.cwd, log=log, workers=args.workers) as server:
+        asyncio.run(soak(args, server.base, server.pid, url, workdir, code))
+    lines = log.read_text(errors="replace").splitlines()
+    other = [line for line in lines if '"event": "request"' not in line and line.strip()]
+    if other:
+        print(f"server log: {len(other)} lines besides requests; the last:", *other[-5:])
+    for copy in workdir.glob("soak.db*"):  # 2.4 GB: not two of them at once
+        copy.unlink()
 
 
 if __name__ == "__main__":
