@@ -55,7 +55,7 @@ def serve(
     bound_malloc_arenas()  # before the request threads and the workers start
     try:
         uvicorn.run(
-            "app.main:create_app",
+            "app.server:served_app",
             factory=True,
             host=host,
             port=port,

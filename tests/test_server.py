@@ -1,6 +1,7 @@
 """The server's own behaviour, on a real ``corpus serve`` spoken to through raw sockets:
 header and body timeouts, its refusals as problem+json, the upload cap, no banner."""
 
+import gc
 import json
 import os
 import signal
@@ -14,7 +15,7 @@ from mirror.processes import Server
 from sqlalchemy.engine import Engine
 from writes.store import dump_store, make_token
 
-from app.server import MALLOC_ARENAS, bound_malloc_arenas
+from app.server import MALLOC_ARENAS, bound_malloc_arenas, served_app
 
 TIMEOUT_S = 1.0  # header and body timeouts of the server under test
 SLACK_S = 3.0  # how much later than its timeout a close may come on a loaded machine
@@ -235,3 +236,12 @@ def test_serve_bounds_malloc_arenas_unless_the_operator_did(
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
     bound_malloc_arenas()
     assert os.environ["MALLOC_ARENA_MAX"] == "4"
+
+
+def test_the_served_app_keeps_its_start_up_objects_out_of_full_collections() -> None:
+    gc.unfreeze()
+    try:
+        app = served_app()
+        assert app.routes and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()  # this process is the tests', not a server's
