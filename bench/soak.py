@@ -368,8 +368,8 @@ async def cli_writer(
 # --- memory --------------------------------------------------------------------------
 
 
-def tree_rss_kb(pid: int) -> int:
-    """VmRSS of ``pid`` and its descendants (the workers of `--workers N`)."""
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (the workers of `--workers N`)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -379,15 +379,35 @@ def tree_rss_kb(pid: int) -> int:
                 continue
             parent = int(stat.rsplit(")", 1)[1].split()[1])
             children.setdefault(parent, []).append(int(entry.name))
-    total, todo = 0, [pid]
+    found, todo = [], [pid]
     while todo:
         current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def tree_rss_kb(pid: int) -> int:
+    """VmRSS of ``pid`` and its descendants."""
+    total = 0
+    for current in process_tree(pid):
         try:
             total += status_kb(current, "VmRSS")
         except (OSError, KeyError):
             continue
-        todo.extend(children.get(current, []))
     return total
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user and system) used so far by ``pid`` and its live descendants."""
+    ticks = 0
+    for current in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 async def sample_memory(
@@ -431,6 +451,7 @@ async def soak(
         start = time.monotonic()
         until = start + args.duration
         samples: list[tuple[float, int]] = [(0.0, tree_rss_kb(pid))]
+        server_cpu_before = tree_cpu_s(pid)
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
         print(
             f"soak of {code.label}: {args.duration} s, {args.connections} connections "
@@ -453,9 +474,10 @@ async def soak(
             ),
         )
         wall = time.monotonic() - start
+        server_cpu = tree_cpu_s(pid) - server_cpu_before
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
-    report(args, tally, samples, wall, cpu, api.result() + cli.result())
+    report(args, tally, samples, wall, (cpu, server_cpu), api.result() + cli.result())
 
 
 def report(
@@ -463,7 +485,7 @@ def report(
     tally: Tally,
     samples: list[tuple[float, int]],
     wall: float,
-    cpu: float,
+    cpus: tuple[float, float],
     changes: Counter[str],
 ) -> None:
     reads = [k for k in tally.statuses if not k.startswith("write") and k != "longpoll"]
@@ -474,9 +496,15 @@ def report(
         f"reads {served_reads} ({served_reads / args.duration:.1f} req/s over the "
         f"{args.duration:.0f} s they were sent in, long-polls and writes apart)"
     )
+    cpu, server_cpu = cpus
     print(
         f"load generator CPU: {cpu:.1f} s = {100 * cpu / wall:.0f}% of one core "
         "(near 100%: the client, not the server, was the limit)"
+    )
+    print(
+        f"server CPU: {server_cpu:.1f} s = {100 * server_cpu / wall:.0f}% of one core "
+        f"(each worker can use at most 100%; well under that with long waits: the machine "
+        f"did not give it the CPU)"
     )
     line = "{:<13} {:>8} {:>9} {:>9} {:>9} {:>9}  {}"
     print("\n" + line.format("kind", "count", "p50 ms", "p95 ms", "p99 ms", "max ms", "statuses"))
