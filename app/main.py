@@ -20,7 +20,6 @@ from app.api.problems import install_problem_handlers
 from app.api.rate_limits import install_rate_limits
 from app.api.spec import LICENSE, SERVERS, install_spec
 from app.config import Settings, get_settings
-from app import debug_memory
 from app.db import make_engine
 from app.db_faults import database_timeouts
 from app.docs import install_docs
@@ -59,7 +58,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url, timeouts=database_timeouts(settings))
     app.state.upload_slots = UploadSlots(settings.max_concurrent_uploads)
     watch_pool(app.state.engine)
-    debug_memory.start(app.state.engine)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
