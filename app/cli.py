@@ -16,7 +16,7 @@ from app.main import create_app
 from app.metrics import share_between_workers
 from app.migrate import upgrade_to_head
 from app.mirror.sync import OriginUnreachable, run_mirror
-from app.server import server_options
+from app.server import bound_malloc_arenas, server_options
 
 cli = typer.Typer(
     name="corpus",
@@ -52,9 +52,10 @@ def serve(
             err=True,
         )
     metrics_dir = share_between_workers(workers)  # before the workers import prometheus_client
+    bound_malloc_arenas()  # before the request threads and the workers start
     try:
         uvicorn.run(
-            "app.main:create_app",
+            "app.server:served_app",
             factory=True,
             host=host,
             port=port,

@@ -38,7 +38,6 @@ def status_kb(pid: int, field: str) -> int:
     raise KeyError(field)
 
 
-
 def one_run(label: str, base: str, pid: int, query: str) -> str:
     """One greedy request on a fresh server; the line to print."""
     before_kb = status_kb(pid, "VmRSS")

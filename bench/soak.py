@@ -46,7 +46,7 @@ from urllib.parse import quote
 import httpx
 from feed_memory import status_kb
 from served import served
-from sides import default_corpus, spread_ids
+from sides import default_corpus, spread_ids, this_tree_and_baseline
 from slow_clients import pct
 
 REPO = Path(__file__).resolve().parent.parent
@@ -77,6 +77,7 @@ class Tally:
     statuses: dict[str, Counter[str]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     error_count: int = 0
+    retried: Counter[str] = field(default_factory=Counter)  # GETs closed before an answer
 
     def add(self, kind: str, status: str, ms: float, what: str) -> None:
         self.latencies_ms.setdefault(kind, []).append(ms)
@@ -90,7 +91,16 @@ class Tally:
 # --- the database --------------------------------------------------------------------
 
 
-def prepare_database(args: argparse.Namespace, folder: Path) -> str:
+@dataclass(frozen=True)
+class Code:
+    """The code a run serves and writes with: its `corpus` command and the folder it runs in."""
+
+    label: str
+    cli: list[str]
+    cwd: Path | None
+
+
+def prepare_database(args: argparse.Namespace, folder: Path, code: Code) -> str:
     """A SQLite URL in ``folder``: a migrated copy of ``--database``, or ``--corpus`` ingested."""
     db = folder / "soak.db"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}"}
@@ -104,7 +114,9 @@ def prepare_database(args: argparse.Namespace, folder: Path) -> str:
     else:
         steps = [["migrate"], ["ingest", str(args.corpus)]]
     for step in steps:
-        subprocess.run([CLI, *step], env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*code.cli, *step], env=env, cwd=code.cwd, check=True, stdout=subprocess.DEVNULL
+        )
     what = f"copied {args.database}" if args.database else f"built from {args.corpus}"
     print(f"database: {what} in {time.monotonic() - started:.0f} s", flush=True)
     return f"sqlite:///{db}"
@@ -152,11 +164,11 @@ def edited(data: bytes, n: int) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
-def create_token(url: str) -> str:
+def create_token(url: str, code: Code) -> str:
     """A new write token with the ``unlimited`` scope, from the CLI."""
     out = subprocess.run(
         [
-            CLI,
+            *code.cli,
             "token",
             "create",
             "--name",
@@ -167,6 +179,7 @@ def create_token(url: str) -> str:
             "unlimited",
         ],
         env={**os.environ, "DATABASE_URL": url},
+        cwd=code.cwd,
         check=True,
         capture_output=True,
         text=True,
@@ -208,6 +221,33 @@ def read_request(kind: str, t: Targets, rng: random.Random) -> tuple[str, dict[s
     return f"/search?q={quote(rng.choice(t.queries))}&limit=20", {}
 
 
+# A connection closed before any byte of its answer: what a keep-alive connection the server
+# closed as idle (CORPUS_KEEP_ALIVE_TIMEOUT) gives when the client sent on it at that moment.
+CLOSED_UNANSWERED = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+
+
+async def get(
+    client: httpx.AsyncClient, path: str, tally: Tally, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    """A GET, sent once more (on another connection) if the first was closed before its
+    answer began, as browsers and urllib3 do for idempotent requests (httpx does not).
+
+    The race is HTTP/1.1's own: a server closing an idle keep-alive connection cannot know
+    that a request is on its way to it. A failure after the answer's head is not retried.
+    """
+    request = client.build_request("GET", path, headers=headers)
+    try:
+        answer = await client.send(request, stream=True)
+    except CLOSED_UNANSWERED as exc:
+        tally.retried[type(exc).__name__] += 1
+        answer = await client.send(request, stream=True)
+    try:
+        await answer.aread()
+    finally:
+        await answer.aclose()
+    return answer
+
+
 async def reader(
     client: httpx.AsyncClient, t: Targets, tally: Tally, until: float, seed: int
 ) -> None:
@@ -219,7 +259,7 @@ async def reader(
         path, headers = read_request(kind, t, rng)
         started = time.perf_counter()
         try:
-            answer = await client.get(path, headers=headers)
+            answer = await get(client, path, tally, headers)
             status = str(answer.status_code)
         except httpx.HTTPError as exc:
             answer, status = None, type(exc).__name__
@@ -239,7 +279,7 @@ async def long_poller(client: httpx.AsyncClient, since: int, tally: Tally, until
         path = f"/changes?since={since}&feed=longpoll&timeout=5"
         started = time.perf_counter()
         try:
-            answer = await client.get(path)
+            answer = await get(client, path, tally)
             status = str(answer.status_code)
             if answer.status_code == 200:
                 since = int(answer.json()["last_seq"])
@@ -289,7 +329,7 @@ async def api_writer(
 
 
 async def cli_writer(
-    files: dict[str, bytes], stage: Path, url: str, tally: Tally, until: float
+    files: dict[str, bytes], stage: Path, url: str, code: Code, tally: Tally, until: float
 ) -> Counter[str]:
     """Every 5 s: edits two files in ``stage`` and runs `corpus ingest` over the folder."""
     done: Counter[str] = Counter()
@@ -304,12 +344,13 @@ async def cli_writer(
         run += 1
         started = time.perf_counter()
         process = await asyncio.create_subprocess_exec(
-            CLI,
+            *code.cli,
             "ingest",
             str(stage),
             "--workers",
             "0",
             env=env,
+            cwd=code.cwd,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
@@ -327,8 +368,8 @@ async def cli_writer(
 # --- memory --------------------------------------------------------------------------
 
 
-def tree_rss_kb(pid: int) -> int:
-    """VmRSS of ``pid`` and its descendants (the workers of `--workers N`)."""
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (the workers of `--workers N`)."""
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -338,15 +379,35 @@ def tree_rss_kb(pid: int) -> int:
                 continue
             parent = int(stat.rsplit(")", 1)[1].split()[1])
             children.setdefault(parent, []).append(int(entry.name))
-    total, todo = 0, [pid]
+    found, todo = [], [pid]
     while todo:
         current = todo.pop()
+        found.append(current)
+        todo.extend(children.get(current, []))
+    return found
+
+
+def tree_rss_kb(pid: int) -> int:
+    """VmRSS of ``pid`` and its descendants."""
+    total = 0
+    for current in process_tree(pid):
         try:
             total += status_kb(current, "VmRSS")
         except (OSError, KeyError):
             continue
-        todo.extend(children.get(current, []))
     return total
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds (user and system) used so far by ``pid`` and its live descendants."""
+    ticks = 0
+    for current in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 async def sample_memory(
@@ -361,7 +422,9 @@ async def sample_memory(
 # --- the run -------------------------------------------------------------------------
 
 
-async def soak(args: argparse.Namespace, base: str, pid: int, url: str, workdir: Path) -> None:
+async def soak(
+    args: argparse.Namespace, base: str, pid: int, url: str, workdir: Path, code: Code
+) -> None:
     paths, last_seq = stored(url)
     files = original_files(Path(args.corpus), set(paths.values()), WRITER_ARTICLES)
     if len(files) < 4:
@@ -372,7 +435,7 @@ async def soak(args: argparse.Namespace, base: str, pid: int, url: str, workdir:
     written = {by_path[p] for p in files}
     ids = spread_ids([i for i in paths if i not in written], 5000)
     queries = [json.loads(line)["q"] for line in (Path(args.queries).read_text().splitlines())]
-    token = create_token(url)
+    token = create_token(url, code)
     limits = httpx.Limits(max_connections=args.connections + 4, max_keepalive_connections=None)
     timeout = httpx.Timeout(60.0)
     async with (
@@ -388,16 +451,18 @@ async def soak(args: argparse.Namespace, base: str, pid: int, url: str, workdir:
         start = time.monotonic()
         until = start + args.duration
         samples: list[tuple[float, int]] = [(0.0, tree_rss_kb(pid))]
+        server_cpu_before = tree_cpu_s(pid)
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
         print(
-            f"soak: {args.duration} s, {args.connections} connections ({pollers} long-polling), "
+            f"soak of {code.label}: {args.duration} s, {args.connections} connections "
+            f"({pollers} long-polling), "
             f"{len(ids)} article ids, {len(targets.tags)} tags, {len(queries)} queries; writer: "
             f"{len(api_files)} articles by API, {len(cli_files)} by `corpus ingest`",
             flush=True,
         )
         stage = workdir / "stage"
         api = asyncio.create_task(api_writer(writer_client, api_files, by_path, tally, until))
-        cli = asyncio.create_task(cli_writer(cli_files, stage, url, tally, until))
+        cli = asyncio.create_task(cli_writer(cli_files, stage, url, code, tally, until))
         await asyncio.gather(
             api,
             cli,
@@ -409,9 +474,10 @@ async def soak(args: argparse.Namespace, base: str, pid: int, url: str, workdir:
             ),
         )
         wall = time.monotonic() - start
+        server_cpu = tree_cpu_s(pid) - server_cpu_before
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
-    report(args, tally, samples, wall, cpu, api.result() + cli.result())
+    report(args, tally, samples, wall, (cpu, server_cpu), api.result() + cli.result())
 
 
 def report(
@@ -419,7 +485,7 @@ def report(
     tally: Tally,
     samples: list[tuple[float, int]],
     wall: float,
-    cpu: float,
+    cpus: tuple[float, float],
     changes: Counter[str],
 ) -> None:
     reads = [k for k in tally.statuses if not k.startswith("write") and k != "longpoll"]
@@ -430,9 +496,15 @@ def report(
         f"reads {served_reads} ({served_reads / args.duration:.1f} req/s over the "
         f"{args.duration:.0f} s they were sent in, long-polls and writes apart)"
     )
+    cpu, server_cpu = cpus
     print(
         f"load generator CPU: {cpu:.1f} s = {100 * cpu / wall:.0f}% of one core "
         "(near 100%: the client, not the server, was the limit)"
+    )
+    print(
+        f"server CPU: {server_cpu:.1f} s = {100 * server_cpu / wall:.0f}% of one core "
+        f"(each worker can use at most 100%; well under that with long waits: the machine "
+        f"did not give it the CPU)"
     )
     line = "{:<13} {:>8} {:>9} {:>9} {:>9} {:>9}  {}"
     print("\n" + line.format("kind", "count", "p50 ms", "p95 ms", "p99 ms", "max ms", "statuses"))
@@ -455,6 +527,8 @@ def report(
     read_statuses = sum((tally.statuses[k] for k in reads), Counter())
     row("reads (all)", all_reads, read_statuses)
     print(f"\nerrors (not 2xx/304/429, any kind): {tally.error_count}")
+    retried = ", ".join(f"{n} {name}" for name, n in tally.retried.most_common()) or "none"
+    print(f"GETs sent again after their connection closed before any answer: {retried}")
     for error in tally.errors:
         print(f"  {error}")
     print("\nserver RSS (MB): " + ", ".join(f"{t:.0f}s {kb / 1024:.0f}" for t, kb in samples))
@@ -496,6 +570,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=300)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=None, help="`corpus serve --workers`")
+    parser.add_argument("--baseline", help="a commit to soak after this tree, e.g. main")
     args = parser.parse_args()
     args.corpus = Path(args.corpus) if args.corpus else default_corpus()
     args.queries = Path(args.queries) if args.queries else args.corpus.parent / QUERIES
@@ -504,15 +579,24 @@ def main() -> None:
     if soft < 4 * args.connections:
         print(f"warning: open-file limit {soft}", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="corpus-soak-") as tmp:
-        workdir = Path(tmp)
-        url = prepare_database(args, workdir)
-        log = workdir / "serve.log"
-        with served(url, log=log, workers=args.workers) as server:
-            asyncio.run(soak(args, server.base, server.pid, url, workdir))
-        lines = log.read_text(errors="replace").splitlines()
-        other = [line for line in lines if '"event": "request"' not in line and line.strip()]
-        if other:
-            print(f"server log: {len(other)} lines besides requests; the last:", *other[-5:])
+        for label, command, cwd in this_tree_and_baseline(args.baseline, Path(tmp)):
+            workdir = Path(tmp) / f"side-{len(list(Path(tmp).glob('side-*')))}"
+            workdir.mkdir()
+            one_side(args, workdir, Code(label, command or [CLI], cwd))
+
+
+def one_side(args: argparse.Namespace, workdir: Path, code: Code) -> None:
+    """A fresh copy of the database, served by ``code``, soaked; the copy is removed after."""
+    url = prepare_database(args, workdir, code)
+    log = workdir / "serve.log"
+    with served(url, corpus=code.cli, cwd=code.cwd, log=log, workers=args.workers) as server:
+        asyncio.run(soak(args, server.base, server.pid, url, workdir, code))
+    lines = log.read_text(errors="replace").splitlines()
+    other = [line for line in lines if '"event": "request"' not in line and line.strip()]
+    if other:
+        print(f"server log: {len(other)} lines besides requests; the last:", *other[-5:])
+    for copy in workdir.glob("soak.db*"):  # 2.4 GB: not two of them at once
+        copy.unlink()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,10 @@
 """The server's own behaviour, on a real ``corpus serve`` spoken to through raw sockets:
 header and body timeouts, its refusals as problem+json, the upload cap, no banner."""
 
+import gc
 import json
+import os
+import signal
 import socket
 import time
 from collections.abc import Iterator
@@ -11,6 +14,8 @@ import pytest
 from mirror.processes import Server, wait_for
 from sqlalchemy.engine import Engine
 from writes.store import dump_store, make_token
+
+from app.server import MALLOC_ARENAS, bound_malloc_arenas, served_app
 
 TIMEOUT_S = 1.0  # header and body timeouts of the server under test
 SLACK_S = 3.0  # how much later than its timeout a close may come on a loaded machine
@@ -51,6 +56,25 @@ def _read_until_closed(conn: socket.socket, limit_s: float) -> tuple[bytes, floa
     except TimeoutError:
         pytest.fail(f"the server kept the connection open for {limit_s} s; got {data[:200]!r}")
     return data, time.monotonic() - started
+
+
+def _read_answer(conn: socket.socket) -> bytes:
+    """One whole answer (head and its Content-Length of body) on a kept-alive connection;
+    what came before the server closed, if it did."""
+    conn.settimeout(10)
+    data = b""
+    while b"\r\n\r\n" not in data or len(data) < _answer_length(data):
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _answer_length(data: bytes) -> int:
+    head, _, _ = data.partition(b"\r\n\r\n")
+    length = _response(head + b"\r\n\r\n")[1].get("content-length", "0")
+    return len(head) + 4 + int(length)
 
 
 def _response(raw: bytes) -> tuple[int, dict[str, str], bytes]:
@@ -170,3 +194,54 @@ def test_a_stalled_upload_gets_408_its_temp_folder_goes_and_the_store_stays(
     stored = _ask(server, _upload(token, PART + article + END))
     assert _response(stored)[0] == 200, stored[:500]
     assert dump_store(engine) != before
+
+
+def test_a_request_that_came_while_the_server_was_held_up_is_answered_not_reset(
+    database_url: str, engine: Engine, tmp_path: Path
+) -> None:
+    """A keep-alive connection's next request, already in the kernel's buffer when its idle
+    timer is run late (the server busy), is answered: closing would reset it unanswered."""
+    env = {"CORPUS_KEEP_ALIVE_TIMEOUT": "1"}
+    server = Server(database_url, tmp_path / "serve.log", env=env).start()
+    request = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    try:
+        assert server.process is not None
+        with _connect(server) as conn:
+            conn.sendall(request)
+            assert _read_answer(conn).startswith(b"HTTP/1.1 200 ")
+            time.sleep(0.5)  # idle, within the keep-alive timeout
+            # Held up (SIGSTOP stands for an event loop busy with other requests): the next
+            # request arrives before the timeout, the server sees it only after.
+            server.process.send_signal(signal.SIGSTOP)
+            try:
+                conn.sendall(request)
+                time.sleep(1.5)
+            finally:
+                server.process.send_signal(signal.SIGCONT)
+            try:
+                answer = _read_answer(conn)
+            except ConnectionResetError:
+                answer = b"reset"
+        assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
+    finally:
+        server.stop()
+
+
+def test_serve_bounds_malloc_arenas_unless_the_operator_did(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    bound_malloc_arenas()
+    assert os.environ["MALLOC_ARENA_MAX"] == MALLOC_ARENAS  # the workers inherit it
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    bound_malloc_arenas()
+    assert os.environ["MALLOC_ARENA_MAX"] == "4"
+
+
+def test_the_served_app_keeps_its_start_up_objects_out_of_full_collections() -> None:
+    gc.unfreeze()
+    try:
+        app = served_app()
+        assert app.routes and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()  # this process is the tests', not a server's

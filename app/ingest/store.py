@@ -26,10 +26,10 @@ from app.ingest.revisions import keep_revisions, rekey
 from app.ingest.tables import (
     ARTICLE,
     DOCUMENT,
-    TAG,
     TagKey,
     add_tags,
     delete_articles,
+    find_tags,
     in_chunks,
     insert_parts,
     remove_parts,
@@ -62,20 +62,20 @@ class _Held:
 
 
 class ArticleStore:
-    """Writes articles; holds the tag ids and index entries of one run in memory."""
+    """Writes articles; holds the index entries of one run, and the tag ids it met, in memory."""
 
     def __init__(self, session: Session) -> None:
+        # Tag ids are looked up as articles want them, not all read up front: a PUT of one
+        # article read every tag of the archive (11k on the dev archive), in a thread holding
+        # the GIL for much of it, while the event loop's reads waited.
         self.tags: dict[tuple[str, str], int] = {}
         self.entries: dict[str, Row] = {}
         self._pending_tags: dict[tuple[str, str], int] = {}
         self.reload(session)
 
     def reload(self, session: Session) -> None:
-        """Reads the tag ids and index entries again (after a rolled-back transaction)."""
-        self.tags = {
-            (r.name, r.kind): r.id
-            for r in session.execute(select(TAG.c.id, TAG.c.name, TAG.c.kind))
-        }
+        """Reads the index entries again and forgets the transaction's new tags (after a
+        rolled-back transaction)."""
         self.entries = load_entries(session)
         self._pending_tags = {}
 
@@ -210,8 +210,13 @@ class ArticleStore:
     def _tag_ids(self, session: Session, wanted: set[TagKey]) -> dict[TagKey, int]:
         """Ids of these tags, creating missing ones (a concurrent ingest may create them too)."""
         known = {**self.tags, **self._pending_tags}
-        created = add_tags(session, wanted - known.keys())
+        # Tags that exist already are kept for good (a rollback of ours cannot remove them);
+        # only those created here wait for the commit.
+        found = find_tags(session, wanted - known.keys())
+        self.tags.update(found)
+        created = add_tags(session, wanted - known.keys() - found.keys())
         self._pending_tags.update(created)
+        known.update(found)
         known.update(created)
         return {t: known[t] for t in wanted}
 
