@@ -46,8 +46,21 @@ class SearchBackend(Protocol):
         """``(article_id, score)`` of every article matching all ``terms``."""
         ...
 
+    def title_hits(
+        self, connection: Connection, terms: Sequence[Term], *, at_least: int
+    ) -> Subquery | None:
+        """``(article_id, score)`` of the hits whose title holds every term, scored as by
+        ``hits``; ``None`` when fewer than ``at_least`` titles hold them, or when this backend
+        scores them for no less than every hit."""
+        ...
+
     def hit_ids(self, terms: Sequence[Term]) -> Subquery:
         """``(article_id)`` of every article matching all ``terms`` (no scoring)."""
+        ...
+
+    def count(self, connection: Connection, terms: Sequence[Term], *, include_empty: bool) -> int:
+        """How many articles match every term, the empty stubs left out unless
+        ``include_empty``."""
         ...
 
     def stored_texts(self, connection: Connection, ids: Sequence[str]) -> dict[str, StoredText]:
@@ -63,7 +76,9 @@ class SqliteSearch:
     replace = staticmethod(sqlite_index.replace)
     remove = staticmethod(sqlite_index.remove)
     hits = staticmethod(sqlite_search.hits)
+    title_hits = staticmethod(sqlite_search.title_hits)
     hit_ids = staticmethod(sqlite_search.hit_ids)
+    count = staticmethod(sqlite_search.count)
     stored_texts = staticmethod(sqlite_search.stored_texts)
 
     def prepare(self, markdown: str) -> PreparedText:
@@ -80,7 +95,9 @@ class PostgresSearch:
     replace = staticmethod(postgres_index.replace)
     remove = staticmethod(postgres_index.remove)
     hits = staticmethod(postgres_search.hits)
+    title_hits = staticmethod(postgres_search.title_hits)
     hit_ids = staticmethod(postgres_search.hit_ids)
+    count = staticmethod(postgres_search.count)
     stored_texts = staticmethod(postgres_search.stored_texts)
 
     def prepare(self, markdown: str) -> PreparedText:
