@@ -145,7 +145,10 @@ def count(connection: Connection, terms: Sequence[Term], *, include_empty: bool)
     """How many articles match every term, the empty stubs left out unless ``include_empty``."""
     matched, params = _intersection(terms)
     stubs = "" if include_empty else " EXCEPT SELECT article_id FROM article_stub"
-    statement = text(f"SELECT count(*) FROM ({matched}{stubs}) AS matched").bindparams(**params)
+    # A term may match in several chunks of one article (one term is no INTERSECT).
+    statement = text(
+        f"SELECT count(DISTINCT article_id) FROM ({matched}{stubs}) AS matched"
+    ).bindparams(**params)
     return int(connection.execute(statement).scalar_one())
 
 
