@@ -26,6 +26,11 @@ from app.search.segmenting import token_string
 class SearchBackend(Protocol):
     """What the rest of the code base asks of a search index; no method commits."""
 
+    @property
+    def cheap_count(self) -> bool:
+        """Whether ``count`` costs less than counting the scored hits while they are sorted."""
+        ...
+
     def prepare(self, markdown: str) -> PreparedText:
         """A file's searched text and this backend's index text of it, computed ahead."""
         ...
@@ -72,6 +77,10 @@ class SearchBackend(Protocol):
 class SqliteSearch:
     """FTS5 over token strings (``sqlite_index``, ``sqlite_search``)."""
 
+    # FTS5 counts a posting list without reading a position; a window over the scored hits
+    # keeps every one of them until the sort ends.
+    cheap_count: bool = True
+
     file_texts = staticmethod(sqlite_index.file_texts)
     replace = staticmethod(sqlite_index.replace)
     remove = staticmethod(sqlite_index.remove)
@@ -90,6 +99,8 @@ class SqliteSearch:
 @dataclass(frozen=True, slots=True)
 class PostgresSearch:
     """``tsvector`` chunks of characters under GIN (``postgres_index``, ``postgres_search``)."""
+
+    cheap_count: bool = False  # a count matches the chunks again, rechecking their vectors
 
     file_texts = staticmethod(postgres_index.file_texts)
     replace = staticmethod(postgres_index.replace)
