@@ -26,6 +26,11 @@ from app.search.segmenting import token_string
 class SearchBackend(Protocol):
     """What the rest of the code base asks of a search index; no method commits."""
 
+    @property
+    def cheap_count(self) -> bool:
+        """Whether ``count`` costs less than counting the scored hits while they are sorted."""
+        ...
+
     def prepare(self, markdown: str) -> PreparedText:
         """A file's searched text and this backend's index text of it, computed ahead."""
         ...
@@ -46,8 +51,21 @@ class SearchBackend(Protocol):
         """``(article_id, score)`` of every article matching all ``terms``."""
         ...
 
+    def title_hits(
+        self, connection: Connection, terms: Sequence[Term], *, at_least: int
+    ) -> Subquery | None:
+        """``(article_id, score)`` of the hits whose title holds every term, scored as by
+        ``hits``; ``None`` when fewer than ``at_least`` titles hold them, or when this backend
+        scores them for no less than every hit."""
+        ...
+
     def hit_ids(self, terms: Sequence[Term]) -> Subquery:
         """``(article_id)`` of every article matching all ``terms`` (no scoring)."""
+        ...
+
+    def count(self, connection: Connection, terms: Sequence[Term], *, include_empty: bool) -> int:
+        """How many articles match every term, the empty stubs left out unless
+        ``include_empty``."""
         ...
 
     def stored_texts(self, connection: Connection, ids: Sequence[str]) -> dict[str, StoredText]:
@@ -59,11 +77,17 @@ class SearchBackend(Protocol):
 class SqliteSearch:
     """FTS5 over token strings (``sqlite_index``, ``sqlite_search``)."""
 
+    # FTS5 counts a posting list without reading a position; a window over the scored hits
+    # keeps every one of them until the sort ends.
+    cheap_count: bool = True
+
     file_texts = staticmethod(sqlite_index.file_texts)
     replace = staticmethod(sqlite_index.replace)
     remove = staticmethod(sqlite_index.remove)
     hits = staticmethod(sqlite_search.hits)
+    title_hits = staticmethod(sqlite_search.title_hits)
     hit_ids = staticmethod(sqlite_search.hit_ids)
+    count = staticmethod(sqlite_search.count)
     stored_texts = staticmethod(sqlite_search.stored_texts)
 
     def prepare(self, markdown: str) -> PreparedText:
@@ -76,11 +100,15 @@ class SqliteSearch:
 class PostgresSearch:
     """``tsvector`` chunks of characters under GIN (``postgres_index``, ``postgres_search``)."""
 
+    cheap_count: bool = False  # a count matches the chunks again, rechecking their vectors
+
     file_texts = staticmethod(postgres_index.file_texts)
     replace = staticmethod(postgres_index.replace)
     remove = staticmethod(postgres_index.remove)
     hits = staticmethod(postgres_search.hits)
+    title_hits = staticmethod(postgres_search.title_hits)
     hit_ids = staticmethod(postgres_search.hit_ids)
+    count = staticmethod(postgres_search.count)
     stored_texts = staticmethod(postgres_search.stored_texts)
 
     def prepare(self, markdown: str) -> PreparedText:

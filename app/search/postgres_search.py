@@ -136,6 +136,22 @@ def hit_ids(terms: Sequence[Term]) -> Subquery:
     return statement.columns(article_id=String).subquery("hits")
 
 
+def title_hits(connection: Connection, terms: Sequence[Term], *, at_least: int) -> None:
+    """None: the score reads every candidate chunk anyway, so title hits cost as much apart."""
+    del connection, terms, at_least
+
+
+def count(connection: Connection, terms: Sequence[Term], *, include_empty: bool) -> int:
+    """How many articles match every term, the empty stubs left out unless ``include_empty``."""
+    matched, params = _intersection(terms)
+    stubs = "" if include_empty else " EXCEPT SELECT article_id FROM article_stub"
+    # A term may match in several chunks of one article (one term is no INTERSECT).
+    statement = text(
+        f"SELECT count(DISTINCT article_id) FROM ({matched}{stubs}) AS matched"
+    ).bindparams(**params)
+    return int(connection.execute(statement).scalar_one())
+
+
 def stored_texts(connection: Connection, ids: Sequence[str]) -> dict[str, StoredText]:
     """The searched title and text of these articles, as indexed (for snippets)."""
     if not ids:

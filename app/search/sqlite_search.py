@@ -37,22 +37,68 @@ def match_expression(terms: Sequence[Term]) -> str:
     return " AND ".join(phrase_expression(term) for term in terms)
 
 
+# The FTS rowids of the empty stubs (migration 0012's ``article_stub``, a few thousand), left
+# out of a search without ``include_empty`` inside the FTS scan: the hits never need a join to
+# ``article`` for that, where joining every hit of a common word costs more than matching it.
+_STUB_ROWIDS = (
+    "SELECT t.rowid FROM article_stub AS stub "
+    "JOIN article_search_text AS t ON t.article_id = stub.article_id"
+)
+# The FTS rowids of the articles whose title holds every term (``:title_match``).
+_TITLE_ROWIDS = "SELECT rowid FROM article_search_fts WHERE article_search_fts MATCH :title_match"
+
+
+def _score(tier: str) -> str:
+    """The integer score: ``tier`` (SQL, ``TITLE_TIER`` or 0) minus FTS5's negated BM25.
+
+    ``hits`` and ``title_hits`` share it, so a title hit scores the same by either.
+    """
+    return (
+        f"CAST(round(({tier} - bm25(article_search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT})) "
+        f"* {SCORE_SCALE}) AS INTEGER)"
+    )
+
+
+def _matches(terms: Sequence[Term]) -> dict[str, str]:
+    """The binds of a search: ``:match`` (every term anywhere), ``:title_match`` (in the title)."""
+    every = match_expression(terms)
+    return {"match": every, "title_match": f"{{title}} : ({every})"}
+
+
 def hits(connection: Connection, terms: Sequence[Term]) -> Subquery:
     """``(article_id, score)`` of every article matching all ``terms`` (score: BM25 + tier).
 
     FTS5's ``bm25()`` is the ranking ``app.search.ranking`` describes (it returns it negated).
     """
-    every = match_expression(terms)
+    tier = f"(CASE WHEN f.rowid IN ({_TITLE_ROWIDS}) THEN {TITLE_TIER} ELSE 0 END)"
     statement = text(
-        "SELECT s.article_id AS article_id, "
-        f" CAST(round(((CASE WHEN f.rowid IN (SELECT rowid FROM article_search_fts "
-        "   WHERE article_search_fts MATCH :title_match) "
-        f"  THEN {TITLE_TIER} ELSE 0 END) "
-        f"  - bm25(article_search_fts, {TITLE_WEIGHT}, {BODY_WEIGHT})) * {SCORE_SCALE}) "
-        " AS INTEGER) AS score "
+        f"SELECT s.article_id AS article_id, {_score(tier)} AS score "
         "FROM article_search_fts AS f JOIN article_search_text AS s ON s.rowid = f.rowid "
         "WHERE article_search_fts MATCH :match"
-    ).bindparams(match=every, title_match=f"{{title}} : ({every})")
+    ).bindparams(**_matches(terms))
+    return statement.columns(article_id=String, score=Integer).subquery("hits")
+
+
+def title_hits(connection: Connection, terms: Sequence[Term], *, at_least: int) -> Subquery | None:
+    """``(article_id, score)`` of the hits whose title holds every term, scored as by ``hits``;
+    ``None`` when fewer than ``at_least`` titles hold them (counted in the index, unscored).
+
+    ``bm25()`` runs only on the rows the WHERE keeps: a common word is in thousands of titles
+    but in tens of thousands of texts. ``+rowid`` keeps the title list a filter on the scan:
+    given to FTS5 as a rowid constraint it would run the whole MATCH once per title hit.
+    """
+    matches = _matches(terms)
+    titles = connection.exec_driver_sql(
+        "SELECT count(*) FROM article_search_fts WHERE article_search_fts MATCH ?",
+        (matches["title_match"],),
+    ).scalar_one()
+    if titles < at_least:
+        return None
+    statement = text(
+        f"SELECT s.article_id AS article_id, {_score(str(TITLE_TIER))} AS score "
+        "FROM article_search_fts AS f JOIN article_search_text AS s ON s.rowid = f.rowid "
+        f"WHERE article_search_fts MATCH :match AND +f.rowid IN ({_TITLE_ROWIDS})"
+    ).bindparams(**matches)
     return statement.columns(article_id=String, score=Integer).subquery("hits")
 
 
@@ -66,6 +112,17 @@ def hit_ids(terms: Sequence[Term]) -> Subquery:
     return statement.columns(article_id=String).subquery("hits")
 
 
+def count(connection: Connection, terms: Sequence[Term], *, include_empty: bool) -> int:
+    """How many articles match every term, the empty stubs left out unless ``include_empty``.
+
+    Counted over FTS rowids alone: no hit is scored or mapped to its article.
+    """
+    stubs = "" if include_empty else f" AND +rowid NOT IN ({_STUB_ROWIDS})"
+    found = connection.exec_driver_sql(
+        f"SELECT count(*) FROM article_search_fts WHERE article_search_fts MATCH ?{stubs}",
+        (match_expression(terms),),
+    ).scalar_one()
+    return int(found)
 
 
 def _stored(title: str, blob: bytes) -> StoredText:

@@ -23,6 +23,7 @@ class Doc:
     published_at: datetime | None = None
     authors: list[str] = field(default_factory=list)
     tags: list[tuple[str, str]] = field(default_factory=list)
+    is_empty: bool = False
 
 
 def add_docs(engine: Engine, docs: Sequence[Doc]) -> list[str]:
@@ -38,6 +39,7 @@ def add_docs(engine: Engine, docs: Sequence[Doc]) -> list[str]:
                     published_at=d.published_at,
                     authors=d.authors,
                     tags=d.tags,
+                    is_empty=d.is_empty,
                 ),
             )
             for d in docs

@@ -132,6 +132,45 @@ def test_total_is_exact_beyond_the_page(client: TestClient, index: Any) -> None:
     assert search(client, q="法治", limit=3, cursor=page["next"])["total"] == 20
 
 
+def _ranked(client: TestClient, limit: int, **params: Any) -> tuple[list[Any], list[int]]:
+    """Every hit as (id, score) in page order, walking pages of ``limit``, and each total."""
+    seen: list[Any] = []
+    totals: list[int] = []
+    cursor = None
+    while True:
+        page = search(client, limit=limit, **params, **({"cursor": cursor} if cursor else {}))
+        seen += [(item["id"], item["score"]) for item in page["items"]]
+        totals.append(page["total"])
+        cursor = page["next"]
+        if cursor is None:
+            return seen, totals
+
+
+def test_pages_the_title_hits_fill_rank_as_one_page_of_every_hit(
+    client: TestClient, index: Any
+) -> None:
+    # Small pages are filled by the title hits alone (scored apart on SQLite) until they run
+    # out; one page of 100 scores every hit. Stub hits (empty articles) count only when asked.
+    ids = index(
+        [Doc(f"人权报告{n}", "人权 " * (1 + n % 3) + "正文。" * n) for n in range(7)]
+        + [Doc(f"第{n}篇", "人权 " * (1 + n % 4) + "别的。" * n) for n in range(6)]
+        + [Doc(f"人权档案{n}", "", is_empty=True) for n in range(3)]
+        + [Doc("人权访谈", "人权", collection="transcript"), Doc("无关", "别的")]
+    )
+    for params in ({}, {"include_empty": "true"}, {"collection": "gnews"}):
+        [(every, [total])] = [_ranked(client, 100, q="人权", **params)]
+        assert [score for _, score in every] == sorted((s for _, s in every), reverse=True)
+        assert total == len(every) == len({i for i, _ in every})
+        for limit in (2, 3):
+            paged, totals = _ranked(client, limit, q="人权", **params)
+            assert paged == every, (params, limit)
+            assert set(totals) == {total}
+    stubs = set(ids[13:16])
+    assert stubs <= {i for i, _ in _ranked(client, 100, q="人权", include_empty="true")[0]}
+    assert not stubs & {i for i, _ in _ranked(client, 100, q="人权")[0]}
+    assert search(client, q="人权", limit=2)["total"] == 14
+
+
 def test_snippet_of_a_match_deep_in_a_long_text(client: TestClient, index: Any) -> None:
     body = "无关的话。" * 30000 + "终于找到鳳凰。"  # about 450 KB: past the first look
     [article] = index([Doc("长文", body)])
