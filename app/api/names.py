@@ -23,13 +23,14 @@ from app.api.listing import (
 )
 from app.api.pages import page_after, page_response
 from app.api.problems import problem_responses
+from app.api.solving import PlannedRoute
 from app.config import Settings
 from app.errors import NotFound, Unprocessable
 from app.pagination import scope_of
 from app.queries import names as queries
 from app.queries.filters import ArticleFilter
 
-router = APIRouter(tags=["browse"])
+router = APIRouter(tags=["browse"], route_class=PlannedRoute)
 
 
 class NameCount(BaseModel):

@@ -23,11 +23,12 @@ from app.api.listing import (
 )
 from app.api.pages import page_after, page_response
 from app.api.problems import problem_responses
+from app.api.solving import PlannedRoute
 from app.errors import NotFound
 from app.pagination import scope_of
 from app.queries import tags as queries
 
-router = APIRouter(tags=["tags"])
+router = APIRouter(tags=["tags"], route_class=PlannedRoute)
 
 
 class TagCount(BaseModel):
