@@ -3,10 +3,12 @@
 from urllib.parse import quote
 
 import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
 
 from api.conftest import Archive
 from app.api import articles, tags
+from app.api.pages import next_page_link
 from app.api.solving import PlannedRoute, planned
 
 # Valid, invalid and odd parameters of the planned routes: every answer, values and errors
@@ -46,7 +48,7 @@ REQUESTS = [
 def test_the_hot_routes_are_planned() -> None:
     """The list and article routes have a plan (a change that loses it is a slowdown)."""
     routes = {getattr(r, "path", None): r for r in [*articles.router.routes, *tags.router.routes]}
-    for path in ("/articles", "/articles/{id}", "/tags/{name}/articles"):
+    for path in ("/articles", "/articles/{id}", "/tags/{name:path}/articles"):
         assert isinstance(routes[path], PlannedRoute)
         assert planned(routes[path]), path
 
@@ -68,3 +70,28 @@ def test_a_planned_route_answers_as_fastapi_does(
     assert {k: v for k, v in fast.headers.items() if k not in drop} == {
         k: v for k, v in slow.headers.items() if k not in drop
     }
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [
+        ("/articles", b"limit=20"),
+        ("/articles", b""),
+        ("/articles", b"cursor=old&limit=2&cursor=older&tag=%E7%BE%8E&tag=&x=a+b%26c"),
+        ("/tags/美国/articles", b"limit=2&fields=id,title"),
+        ("/tags/a?b#c\\d/articles", b"limit=2&"),
+    ],
+)
+def test_the_next_link_is_the_url_with_the_cursor_replaced(path: str, query: bytes) -> None:
+    """``next_page_link`` gives what ``request.url.include_query_params`` gave."""
+    scope = {
+        "type": "http",
+        "path": path,
+        "query_string": query,
+        "headers": [(b"host", b"example.org")],
+    }
+    request = Request(scope)
+    url = request.url.include_query_params(cursor="eyJ2Ijox.c2ln")
+    path_part = quote(url.path, safe="/:@!$&'()*+,;=-._~")
+    expected = f'<{path_part}?{url.query}>; rel="next"'
+    assert next_page_link(request, "eyJ2Ijox.c2ln") == expected
