@@ -18,6 +18,7 @@ solver, and so does every request while ``app.dependency_overrides`` is not empt
 
 import inspect
 from collections.abc import Awaitable, Callable, Coroutine
+from contextvars import ContextVar
 from copy import deepcopy
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +27,14 @@ from fastapi import Request, Response
 from fastapi._compat import ModelField, field_annotation_is_sequence, get_missing_field_error
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute, _effective_route_context_var
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
+
+_inclusion: ContextVar[Any] | None
+try:  # newer FastAPI builds a route included in a router again for each inclusion
+    from fastapi.routing import _effective_route_context_var as _inclusion
+except ImportError:  # pragma: no cover - older FastAPI builds it once
+    _inclusion = None
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
@@ -103,8 +110,10 @@ def _plan(dependant: Dependant) -> _Step | None:
         or dependant.response_param_name
         or dependant.background_tasks_param_name
         or dependant.security_scopes_param_name
-        or dependant.own_oauth_scopes
-        or dependant.concurrency is not None
+        # Fields of some FastAPI versions only.
+        or getattr(dependant, "security_requirements", None)
+        or getattr(dependant, "own_oauth_scopes", None)
+        or getattr(dependant, "concurrency", None) is not None
     ):
         return None
     path = [_parameter(f, "path") for f in dependant.path_params]
@@ -179,7 +188,7 @@ class PlannedRoute(APIRoute):
         """FastAPI's handler, or one that solves from the plan when the route has one."""
         fastapi_handler = super().get_route_handler()
         # As FastAPI's does: a route included in a router is built for that inclusion.
-        context = _effective_route_context_var.get()
+        context = _inclusion.get() if _inclusion is not None else None
         route: Any = context if context is not None and context.original_route is self else self
         plan = None
         if route.dependant is not None and _answers_response(route.endpoint):
