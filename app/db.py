@@ -131,8 +131,7 @@ class _Compiled:
     positions: tuple[str, ...] | None  # qmark (SQLite): the binds in the statement's order
     constants: dict[str, Any]  # the anonymous binds' values (literals of the statement)
     bind_processors: dict[str, Callable[[Any], Any]]
-    result_processors: tuple[tuple[int, Callable[[Any], Any]], ...]
-    row: type[tuple[Any, ...]]
+    row: type[tuple[Any, ...]]  # named, with the columns' result processors (``typed_row``)
 
 
 def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
@@ -151,6 +150,7 @@ def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
         if processor is not None:
             results.append((index, processor))
     names = [column.key or f"c{i}" for i, column in enumerate(statement.selected_columns)]
+    row = namedtuple("Row", names, rename=True)  # type: ignore[misc]
     return _Compiled(
         sql=compiled.string,
         positions=tuple(compiled.positiontup) if compiled.positiontup is not None else None,
@@ -158,9 +158,20 @@ def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
         # statement's own literals (``count > 0``), the same for every statement of a shape.
         constants={name: bind.value for name, bind in binds.items() if bind.unique},
         bind_processors=processors,
-        result_processors=tuple(results),
-        row=namedtuple("Row", names, rename=True),
+        row=type("Row", (row,), {"__slots__": (), "processors": tuple(results)}),
     )
+
+
+def typed_row(row: Any) -> Any:
+    """A row of ``DriverStatement.run(..., typed=False)`` with its values typed by its columns
+    (other rows are returned as they are)."""
+    processors = getattr(type(row), "processors", ())
+    if not processors:
+        return row
+    values = list(row)
+    for index, processor in processors:
+        values[index] = processor(values[index])
+    return type(row)(*values)
 
 
 @contextmanager
@@ -211,9 +222,16 @@ class DriverStatement:
         shape: Hashable,
         params: Mapping[str, Any],
         build: Callable[[Any], Select[Any]] | None = None,
+        *,
+        typed: bool = True,
     ) -> list[Any]:
         """The rows (named tuples) of the shape's statement with ``params``, on the session's
-        connection (inside its transaction); ``build`` overrides the one given at creation."""
+        connection (inside its transaction); ``build`` overrides the one given at creation.
+
+        ``typed=False`` leaves the values as the driver gave them: a page reads its keys for
+        the ids and types only the last row, for its cursor (``typed_row``), where typing
+        every row's timestamp cost more than the query.
+        """
         connection = _connection_of(session)
         dialect = connection.dialect
         compiled = self._compiled.get((dialect.name, shape))
@@ -238,16 +256,9 @@ class DriverStatement:
             fetched = cursor.fetchall()
         finally:
             cursor.close()
-        row, processors = compiled.row, compiled.result_processors
-        if not processors:
-            return [row(*values) for values in fetched]
-        out = []
-        for values in fetched:
-            typed = list(values)
-            for index, processor in processors:
-                typed[index] = processor(typed[index])
-            out.append(row(*typed))
-        return out
+        row = compiled.row
+        rows = [row(*values) for values in fetched]
+        return [typed_row(r) for r in rows] if typed and row.processors else rows  # type: ignore[attr-defined]
 
 
 @contextmanager

@@ -9,6 +9,7 @@ imported, so it must be set before the worker processes start.
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
+from functools import cache
 from pathlib import Path
 
 from prometheus_client import (
@@ -56,11 +57,18 @@ UNMATCHED = "unmatched"
 ROUTE_TEMPLATE_KEY = "corpus.route_template"
 
 
+@cache  # bounded: methods x route templates x statuses
+def _request_series(method: str, template: str, status: int) -> tuple[Counter, Histogram]:
+    """The counter and histogram children of one label set (``labels()`` takes a lock and
+    builds its key on every call)."""
+    return REQUESTS.labels(method, template, str(status)), LATENCY.labels(method, template)
+
+
 def observe_request(method: str, route: str | None, status: int, seconds: float) -> None:
     """Counts one answered request and its latency."""
-    template = route or UNMATCHED
-    REQUESTS.labels(method, template, str(status)).inc()
-    LATENCY.labels(method, template).observe(seconds)
+    requests, latency = _request_series(method, route or UNMATCHED, status)
+    requests.inc()
+    latency.observe(seconds)
 
 
 INGEST_OUTCOMES = ("added", "updated", "unchanged", "deleted", "failed")

@@ -24,7 +24,7 @@ from sqlalchemy import Select, and_, bindparam, false, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session
 
-from app.db import DriverStatement
+from app.db import DriverStatement, typed_row
 from app.errors import Unprocessable
 
 CURSOR_VERSION = 1
@@ -299,12 +299,13 @@ def _shaped_segment(
 
     shape = (stmt.shape, keyset.name, _after_shape(after), index)
     params = {**stmt.params, **keyset.after_params(after), "page_limit": wanted}
-    return _SHAPED.run(session, shape, params, build)
+    # Untyped: the page's key of its last row is typed by ``page_of``, the others are not needed.
+    return _SHAPED.run(session, shape, params, build, typed=False)
 
 
 def page_of(rows: list[Any], keyset: Keyset, limit: int) -> Page:
     """The page of up to ``limit + 1`` rows read in ``keyset`` order: more follow if over."""
     if len(rows) > limit:
         rows = rows[:limit]
-        return Page(rows=rows, next_key=keyset.key_of(rows[-1]))
+        return Page(rows=rows, next_key=keyset.key_of(typed_row(rows[-1])))
     return Page(rows=rows, next_key=None)

@@ -79,6 +79,9 @@ class Workload:
     note: str = ""
 
 
+WORKLOAD_KEYS = ("page", "item", "search common", "search rare", "page If-None-Match", "tag page")
+
+
 def table_view(*params: tuple[str, str]) -> str:
     """A Datasette table-view JSON path of the articles table."""
     return f"/{DATABASE}/{TABLE}.json?" + urlencode([*params, *CHEAP.items()])
@@ -192,6 +195,12 @@ def arguments() -> argparse.Namespace:
         "--queries", type=Path, help="the recall query set (default: queries-dev.jsonl beside it)"
     )
     parser.add_argument("--workdir", type=Path, help="default: <tmp>/corpus-peers (kept)")
+    parser.add_argument(
+        "--workloads",
+        nargs="+",
+        choices=WORKLOAD_KEYS,
+        help="only these workloads, printed (no recall, ceiling, RESULTS.md or chart)",
+    )
     parser.add_argument("--results", type=Path, default=REPO / "bench/RESULTS.md")
     parser.add_argument("--chart", type=Path, default=REPO / "bench/peers.png")
     return parser.parse_args()
@@ -234,8 +243,13 @@ def main() -> int:
         load = workloads(chosen, etags(servers["service"].base, servers["datasette"].base))
         print(f"corpus {corpus}; service database {built}; Datasette table {peer_built}; "
               f"{len(both)} ids on both sides, {len(chosen)} rotated", flush=True)  # fmt: skip
+        if args.workloads:
+            load = [w for w in load if w.key in args.workloads]
         rows = measure(wrk, servers, load, args, workdir)
         memory = {name: resident_mb(s.pid) for name, s in servers.items()}
+        if args.workloads:  # a quick look: the rows printed above, and the memory
+            print(f"resident memory MB after the run: {memory}")
+            return 0
         query_set = queries(query_file)
         recalls = {
             name: recall(s.base, query_set, datasette=name == "datasette")

@@ -18,6 +18,7 @@ from app.api.listing import (
 )
 from app.api.pages import page_response
 from app.api.problems import problem_responses
+from app.api.solving import PlannedRoute
 from app.articles.stored import with_members
 from app.http.caching import etag_of_hash, json_response, not_modified
 from app.pagination import scope_of
@@ -25,7 +26,7 @@ from app.queries import articles as queries
 from app.queries import related as related_queries
 from app.schemas import EXAMPLE_ID, SUMMARY_EXAMPLE, ArticlePublic, ArticleSummary
 
-router = APIRouter(tags=["articles"])
+router = APIRouter(tags=["articles"], route_class=PlannedRoute)
 
 ArticleId = Annotated[
     str,

@@ -7,6 +7,7 @@ their totals and facets with the same parameters (``app.api.counting``).
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request, Response
@@ -218,6 +219,12 @@ async def article_paging(
 ArticlePagingDep = Annotated[ArticlePaging, Depends(article_paging)]
 
 
+@lru_cache(maxsize=1024)  # the same few filters come again and again; hashing one is dear
+def _articles_scope(sort: str, article_filter: ArticleFilter) -> str:
+    """The scope of the cursors of a list of articles in ``sort`` order under ``article_filter``."""
+    return scope_of("articles", sort, article_filter.fingerprint())
+
+
 def summaries_page(
     session: Session,
     settings: Settings,
@@ -233,7 +240,7 @@ def summaries_page(
     feeds (so a list's ``next`` cursor also pages the feed of the same filter, and back).
     """
     keyset = article_keyset(sort)
-    scope = scope_of("articles", sort, article_filter.fingerprint())
+    scope = _articles_scope(sort, article_filter)
     after = page_after(cursor, scope=scope, settings=settings, keyset=keyset)
     page = article_queries.list_articles(
         session, article_filter=article_filter, keyset=keyset, after=after, limit=limit

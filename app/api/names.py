@@ -22,6 +22,7 @@ from app.api.listing import (
 from app.api.named_articles import named_articles, named_articles_responses
 from app.api.page_docs import page_responses
 from app.api.pages import page_after, page_response
+from app.api.solving import PlannedRoute
 from app.config import Settings
 from app.errors import Unprocessable
 from app.pagination import scope_of
@@ -29,7 +30,7 @@ from app.queries import names as queries
 from app.queries.filters import ArticleFilter
 from app.schemas import CURSOR_EXAMPLE, NextCursor
 
-router = APIRouter(tags=["browse"])
+router = APIRouter(tags=["browse"], route_class=PlannedRoute)
 
 
 class NameCount(BaseModel):

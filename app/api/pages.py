@@ -7,7 +7,7 @@ page, ``Cache-Control``, and a ``304`` when the client's copy is current.
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode
 
 import orjson
 from fastapi import Request, Response
@@ -55,8 +55,19 @@ def page_response(
         return cached
     headers = {}
     if next_cursor is not None:
-        next_url = request.url.include_query_params(cursor=next_cursor)
-        # A header is Latin-1: the path (a tag name, say) goes percent-encoded.
-        path = quote(next_url.path, safe="/:@!$&'()*+,;=-._~")
-        headers["Link"] = f'<{path}?{next_url.query}>; rel="next"'
+        headers["Link"] = next_page_link(request, next_cursor)
     return json_response(body, etag=etag, max_age=max_age, headers=headers)
+
+
+def next_page_link(request: Request, cursor: str) -> str:
+    """``Link`` to this request's URL with ``cursor`` in place of its own, as
+    ``request.url.include_query_params(cursor=cursor)`` would make it, without building and
+    parsing a whole URL twice."""
+    scope = request.scope
+    # Starlette's URL escapes these in a path; the path then goes percent-encoded, since a
+    # header is Latin-1 (a tag name, say).
+    path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    path = quote(path, safe="/:@!$&'()*+,;=-._~")
+    given = parse_qsl(scope.get("query_string", b"").decode(), keep_blank_values=True)
+    query = urlencode([*((k, v) for k, v in given if k != "cursor"), ("cursor", cursor)])
+    return f'<{path}?{query}>; rel="next"'

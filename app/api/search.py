@@ -10,6 +10,7 @@ from app.api.deps import SEARCH_THREADS, engine_of, read, settings_of
 from app.api.listing import NO_NUL, ArticleFilterDep, CursorQuery, LimitQuery
 from app.api.pages import page_after, page_response
 from app.api.problems import problem_responses
+from app.api.solving import PlannedRoute
 from app.config import Settings
 from app.pagination import scope_of
 from app.queries.filters import ArticleFilter
@@ -19,7 +20,7 @@ from app.search.query import parse_query
 from app.search.results import HitsPage, search_articles
 from app.search.schemas import SearchPage
 
-router = APIRouter(tags=["search"])
+router = APIRouter(tags=["search"], route_class=PlannedRoute)
 
 SearchSort = Literal["relevance", "-published_at", "published_at", "-updated_at", "updated_at"]
 

@@ -20,11 +20,12 @@ from app.api.listing import (
 from app.api.named_articles import named_articles, named_articles_responses
 from app.api.page_docs import page_responses
 from app.api.pages import page_after, page_response
+from app.api.solving import PlannedRoute
 from app.pagination import scope_of
 from app.queries import tags as queries
 from app.schemas import CURSOR_EXAMPLE, NextCursor
 
-router = APIRouter(tags=["tags"])
+router = APIRouter(tags=["tags"], route_class=PlannedRoute)
 
 
 class TagCount(BaseModel):

@@ -2,10 +2,10 @@
 CORS, gzip, ETag."""
 
 from fastapi import FastAPI
-from starlette.middleware.gzip import GZipMiddleware
 
 from app.config import Settings
 from app.http.access_log import REQUEST_ID_HEADER, RequestContextMiddleware, ensure_access_handler
+from app.http.compression import CompressionMiddleware
 from app.http.conditional import ConditionalGetMiddleware
 from app.http.hygiene import HeadMiddleware, NoSniffMiddleware, ProblemCORSMiddleware
 
@@ -18,7 +18,9 @@ GZIP_LEVEL = 1
 def install_http(app: FastAPI, settings: Settings) -> None:
     """Adds the shared HTTP behaviour to ``app`` (the last one added runs first)."""
     app.add_middleware(ConditionalGetMiddleware)
-    app.add_middleware(GZipMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL)
+    app.add_middleware(
+        CompressionMiddleware, minimum_size=GZIP_MINIMUM_BYTES, compresslevel=GZIP_LEVEL
+    )
     app.add_middleware(
         ProblemCORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -135,10 +135,9 @@ def list_articles(
 
     The page is found over the sort keys alone, then its stored summaries are read by id.
     """
-    keys = select(*(k.column for k in keyset.keys))
     stmt = Shaped(
         shape=("articles", article_filter.shape()),
-        build=lambda: article_filter.apply(keys),
+        build=lambda: article_filter.apply(select(*(k.column for k in keyset.keys))),
         params=article_filter.params(),
     )
     page = fetch_page(session, stmt, keyset, after=after, limit=limit)

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select
@@ -94,6 +95,7 @@ class ArticleFilter:
         }
 
 
+@cache  # one per sort value: built on every list request otherwise
 def article_keyset(sort: str) -> Keyset:
     """The total order of articles for a ``sort`` value; the article id breaks ties."""
     descending = sort.startswith("-")
