@@ -3,6 +3,7 @@
 import asyncio
 import time
 from collections.abc import Iterator
+from functools import partial
 from typing import Any, Literal
 
 import orjson
@@ -20,6 +21,7 @@ from app.feed import (
     current_digest,
     export_lines,
 )
+from app.replica import on_replica
 from app.schemas import ArticlePublic
 
 router = APIRouter(tags=["changes"])
@@ -179,14 +181,17 @@ async def list_changes(
     deadline = time.monotonic() + timeout
     while True:
         body = await run_in_threadpool(
-            changes_body,
+            on_replica,
             engine,
-            since=since,
-            limit=limit,
-            include_docs=include_docs,
-            include_text=include_text,
-            include_revisions=include_revisions,
-            max_bytes=settings.feed_page_max_bytes,
+            partial(
+                changes_body,
+                since=since,
+                limit=limit,
+                include_docs=include_docs,
+                include_text=include_text,
+                include_revisions=include_revisions,
+                max_bytes=settings.feed_page_max_bytes,
+            ),
         )
         if body is not None:
             return _json(body)
@@ -209,7 +214,7 @@ async def list_changes(
 async def changes_digest(engine: EngineDep, response: Response) -> DigestPublic:
     """The archive digest a mirror compares with its own."""
     response.headers.update(NO_STORE)
-    d = await run_in_threadpool(current_digest, engine)
+    d = await run_in_threadpool(on_replica, engine, current_digest)
     return DigestPublic(
         last_seq=d.last_seq,
         count=d.count,

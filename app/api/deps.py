@@ -13,19 +13,29 @@ from sqlmodel import Session
 from app.config import Settings
 from app.db import read_only, reads_inline, unit_of_work
 from app.db_faults import DATABASE_ERRORS
+from app.replica import ReadRoute, on_replica, replica_failed
 
 T = TypeVar("T")
 log = logging.getLogger("app.errors")
+
+# Methods that never write: their transaction has nothing to commit.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # The pure dependencies are ``async``: FastAPI runs a plain ``def`` one in a worker thread,
 # and a hop to a thread and back costs more than they do.
 
 
 def engine_of(request: Request) -> Engine:
-    """The engine the app was created with (the hottest reads ask for it, not a dependency:
-    each dependency FastAPI solves costs more than this does)."""
-    engine: Engine = request.app.state.engine
-    return engine
+    """The engine this request reads and writes on (the hottest reads ask for it, not a
+    dependency: each dependency FastAPI solves costs more than this does).
+
+    The primary for writes and for a request with a bearer token (a writer reads its own
+    writes; the token is not looked up, reads being public), else the read replica when
+    ``DATABASE_READ_URL`` names one and it serves (``app.replica``).
+    """
+    route: ReadRoute = request.app.state.read_route
+    own_writes = request.method not in SAFE_METHODS or "authorization" in request.headers
+    return route.engine(own_writes=own_writes)
 
 
 def settings_of(request: Request) -> Settings:
@@ -44,10 +54,6 @@ async def get_settings_dep(request: Request) -> Settings:
     return settings_of(request)
 
 
-# Methods that never write: their transaction has nothing to commit.
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
 async def get_db(
     request: Request, engine: Annotated[Engine, Depends(get_engine)]
 ) -> AsyncIterator[Session]:
@@ -64,6 +70,9 @@ async def get_db(
         session = Session(engine, expire_on_commit=False)
         try:
             yield session
+        except DATABASE_ERRORS as exc:
+            replica_failed(engine, exc)  # this answer is a 503; the next reads the primary
+            raise
         finally:
             try:
                 await run_in_threadpool(session.close)
@@ -102,9 +111,12 @@ async def read(
     ``threads``: it always runs in a worker thread, as many at once as that limiter allows.
     """
 
-    def run() -> T:
-        with read_only(engine) as session:
+    def on(chosen: Engine) -> T:
+        with read_only(chosen) as session:
             return work(session)
+
+    def run() -> T:
+        return on_replica(engine, on)
 
     if threads is not None:
         return await to_thread.run_sync(run, limiter=threads)
