@@ -16,6 +16,7 @@ from app.main import create_app
 from app.metrics import share_between_workers
 from app.migrate import upgrade_to_head
 from app.mirror.sync import OriginUnreachable, run_mirror
+from app.replica import refuse_sqlite_replica
 from app.server import server_options
 
 cli = typer.Typer(
@@ -41,9 +42,14 @@ def serve(
     ),
 ) -> None:
     """Migrate the database to head, then serve the API."""
-    upgrade_to_head(get_settings().database_url)
-    # Tombstones past their retention leave the feed at each start (see prune-changes).
     settings = get_settings()
+    try:
+        refuse_sqlite_replica(settings.database_url, settings.database_read_url)
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    upgrade_to_head(settings.database_url)
+    # Tombstones past their retention leave the feed at each start (see prune-changes).
     prune_changes(make_engine(settings.database_url), retention_days=settings.change_retention_days)
     if workers > 1 and settings.rate_limits_enabled and not settings.redis_url:
         typer.echo(

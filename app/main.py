@@ -1,4 +1,4 @@
-"""The FastAPI application: ``create_app(settings)``, and ``app`` for uvicorn."""
+"""The FastAPI application: ``create_app(settings)``, and ``app`` for uvicorn (built on use)."""
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -86,4 +86,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-app = create_app()
+def __getattr__(name: str) -> FastAPI:
+    """``app`` for ``uvicorn app.main:app``, built from the environment on first use: importing
+    this module (the CLI does, for every command) builds no app and opens no engine, so a
+    misconfiguration is reported by the command that meets it, not as an import traceback."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    built = globals()["app"] = create_app()
+    return built
