@@ -3,6 +3,7 @@
 import json
 import shutil
 import sys
+from typing import Any
 
 import typer
 import uvicorn
@@ -18,6 +19,7 @@ from app.migrate import upgrade_to_head
 from app.mirror.sync import OriginUnreachable, run_mirror
 from app.replica import refuse_sqlite_replica
 from app.server import server_options
+from app.workers import WorkerSupervisor
 
 cli = typer.Typer(
     name="corpus",
@@ -27,6 +29,7 @@ cli = typer.Typer(
 )
 cli.add_typer(token_cli, name="token")
 WORKER_HEALTHCHECK_S = 60
+APP_FACTORY = "app.main:create_app"
 cli.command("ingest")(ingest_command)
 
 
@@ -58,20 +61,24 @@ def serve(
             err=True,
         )
     metrics_dir = share_between_workers(workers)  # before the workers import prometheus_client
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "log_level": settings.log_level.lower(),
+        "access_log": False,  # the app writes its own structured access line
+        # A worker answers uvicorn's health check only once the app is imported: ~2 s on a
+        # quiet machine, but the default 5 s killed every worker on a loaded one, forever.
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_S,
+        **server_options(settings),
+    }
     try:
-        uvicorn.run(
-            "app.main:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=settings.log_level.lower(),
-            access_log=False,  # the app writes its own structured access line
-            # A worker answers uvicorn's health check only once the app is imported: ~2 s on a
-            # quiet machine, but the default 5 s killed every worker on a loaded one, forever.
-            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
-            **server_options(settings),
-        )
+        if workers > 1:  # uvicorn.run's own way, with a supervisor that forgets dead workers
+            config = uvicorn.Config(APP_FACTORY, **options)
+            WorkerSupervisor(config, sockets=[config.bind_socket()]).run()
+        else:
+            uvicorn.run(APP_FACTORY, **options)
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
