@@ -95,12 +95,24 @@ def migrate() -> None:
 def mirror(
     url: str = typer.Argument(..., help="Base URL of the origin service, e.g. http://host:8000"),
     follow: bool = typer.Option(False, "--follow", help="Keep following the origin's changes."),
+    token: str | None = typer.Option(
+        None,
+        "--token",
+        help="Bearer token sent to the origin (default CORPUS_MIRROR_TOKEN); one with the "
+        "origin's `unlimited` scope is never rate-limited.",
+    ),
 ) -> None:
     """Make the local database a mirror of the service at URL; exit 1 if digests differ."""
     settings = get_settings()
     upgrade_to_head(settings.database_url)
     try:
-        verdict = run_mirror(make_engine(settings.database_url), url, typer.echo, follow=follow)
+        verdict = run_mirror(
+            make_engine(settings.database_url),
+            url,
+            typer.echo,
+            follow=follow,
+            token=token or settings.mirror_token,
+        )
     except KeyboardInterrupt:  # the operator stopped --follow: every applied page is committed
         raise typer.Exit(130) from None
     except OriginUnreachable as error:

@@ -44,6 +44,13 @@ class Settings(BaseSettings):
             "see their own writes go there (refused over SQLite)."
         ),
     )
+    mirror_token: str | None = Field(
+        default=None,
+        description=(
+            "Bearer token `corpus mirror` sends to its origin (or --token); one with the "
+            "origin's `unlimited` scope is never rate-limited."
+        ),
+    )
     cors_origins: list[str] = Field(default=["*"], description="Origins allowed to GET.")
     change_retention_days: int = Field(
         default=30, description="How long tombstones of deleted articles are kept in /changes."
