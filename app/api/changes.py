@@ -12,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from app.api.deps import EngineDep, SettingsDep
+from app.api.deps import FeedEngineDep, SettingsDep
 from app.api.problems import problem_responses
 from app.feed import (
     DIGEST_ALGORITHM,
@@ -152,7 +152,7 @@ def _json(body: dict[str, Any]) -> Response:
 )
 async def list_changes(
     request: Request,
-    engine: EngineDep,
+    engine: FeedEngineDep,
     settings: SettingsDep,
     since: int = Query(0, ge=0, description="Answer changes with a seq above this; 0 for all."),
     limit: int = Query(1000, ge=1, le=10000, description="Most changes in one answer."),
@@ -211,7 +211,7 @@ async def list_changes(
         f"Revisions: {REVISIONS_DIGEST_ALGORITHM}"
     ),
 )
-async def changes_digest(engine: EngineDep, response: Response) -> DigestPublic:
+async def changes_digest(engine: FeedEngineDep, response: Response) -> DigestPublic:
     """The archive digest a mirror compares with its own."""
     response.headers.update(NO_STORE)
     d = await run_in_threadpool(on_replica, engine, current_digest)
@@ -246,7 +246,7 @@ async def changes_digest(engine: EngineDep, response: Response) -> DigestPublic:
     },
 )
 def export_archive(
-    engine: EngineDep,
+    engine: FeedEngineDep,
     settings: SettingsDep,
     include_text: bool = Query(
         False, description="Add each article's `searched_text` to its line (mirrors)."

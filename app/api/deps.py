@@ -44,6 +44,15 @@ def settings_of(request: Request) -> Settings:
     return settings
 
 
+async def get_feed_engine(request: Request) -> Engine:
+    """The engine the change feed reads on: the read replica whenever it serves, a token or
+    not (a mirror's token must not move its reads to the primary). The feed is a committed
+    prefix of the primary's at any lag, and a reader ahead of the replica is answered by the
+    primary (``app.errors.FeedAhead``)."""
+    route: ReadRoute = request.app.state.read_route
+    return route.engine()
+
+
 async def get_engine(request: Request) -> Engine:
     """The engine the app was created with."""
     return engine_of(request)
@@ -92,6 +101,7 @@ async def get_db(
 
 SessionDep = Annotated[Session, Depends(get_db)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
+FeedEngineDep = Annotated[Engine, Depends(get_feed_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
