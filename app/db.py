@@ -95,6 +95,11 @@ def make_engine(
     return engine
 
 
+def has_replicas(url: str) -> bool:
+    """Whether the database at ``url`` can have read replicas: PostgreSQL, not a SQLite file."""
+    return make_url(normalise_url(url)).get_backend_name() != "sqlite"
+
+
 def dialect_name(engine_or_session: Engine | Connection | Session) -> str:
     """``sqlite`` or ``postgresql``."""
     if isinstance(engine_or_session, Session):

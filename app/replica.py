@@ -15,8 +15,9 @@ import weakref
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
+from app.db import has_replicas
 from app.db_faults import DATABASE_ERRORS, RETRY_AFTER_S, unavailable_reason
 from app.errors import FeedAhead
 
@@ -28,12 +29,11 @@ def refuse_sqlite_replica(primary_url: str, read_url: str | None) -> None:
     """Raises ``ValueError`` when a read URL is given over SQLite, which has no replicas."""
     if read_url is None:
         return
-    for url in (primary_url, read_url):
-        if make_url(url).get_backend_name() == "sqlite":
-            raise ValueError(
-                "DATABASE_READ_URL names a PostgreSQL read replica; over SQLite readers already "
-                "run beside the writer on the one file (WAL), so leave it unset"
-            )
+    if not (has_replicas(primary_url) and has_replicas(read_url)):
+        raise ValueError(
+            "DATABASE_READ_URL names a PostgreSQL read replica; over SQLite readers already "
+            "run beside the writer on the one file (WAL), so leave it unset"
+        )
 
 
 class ReadRoute:
