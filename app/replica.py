@@ -51,10 +51,9 @@ class ReadRoute:
         if replica is not None:
             ReadRoute._of_replica[replica] = self
 
-    def engine(self, *, own_writes: bool = False) -> Engine:
-        """The replica, unless there is none, it is resting after a failure, or the reader
-        must see its own writes."""
-        if self.replica is None or own_writes or time.monotonic() < self._down_until:
+    def engine(self) -> Engine:
+        """The replica, unless there is none or it is resting after a failure."""
+        if self.replica is None or time.monotonic() < self._down_until:
             return self.primary
         return self.replica
 

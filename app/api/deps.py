@@ -33,9 +33,11 @@ def engine_of(request: Request) -> Engine:
     writes; the token is not looked up, reads being public), else the read replica when
     ``DATABASE_READ_URL`` names one and it serves (``app.replica``).
     """
+    if request.method not in SAFE_METHODS or "authorization" in request.headers:
+        primary: Engine = request.app.state.engine
+        return primary
     route: ReadRoute = request.app.state.read_route
-    own_writes = request.method not in SAFE_METHODS or "authorization" in request.headers
-    return route.engine(own_writes=own_writes)
+    return route.engine()
 
 
 def settings_of(request: Request) -> Settings:
