@@ -3,6 +3,7 @@
 import json
 import shutil
 import sys
+from typing import Any
 
 import typer
 import uvicorn
@@ -16,7 +17,9 @@ from app.main import create_app
 from app.metrics import share_between_workers
 from app.migrate import upgrade_to_head
 from app.mirror.sync import OriginUnreachable, run_mirror
+from app.replica import refuse_sqlite_replica
 from app.server import bound_malloc_arenas, server_options
+from app.workers import WorkerSupervisor
 
 cli = typer.Typer(
     name="corpus",
@@ -26,6 +29,7 @@ cli = typer.Typer(
 )
 cli.add_typer(token_cli, name="token")
 WORKER_HEALTHCHECK_S = 60
+APP_FACTORY = "app.server:served_app"  # the app, with its start-up objects frozen
 cli.command("ingest")(ingest_command)
 
 
@@ -41,9 +45,14 @@ def serve(
     ),
 ) -> None:
     """Migrate the database to head, then serve the API."""
-    upgrade_to_head(get_settings().database_url)
-    # Tombstones past their retention leave the feed at each start (see prune-changes).
     settings = get_settings()
+    try:
+        refuse_sqlite_replica(settings.database_url, settings.database_read_url)
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    upgrade_to_head(settings.database_url)
+    # Tombstones past their retention leave the feed at each start (see prune-changes).
     prune_changes(make_engine(settings.database_url), retention_days=settings.change_retention_days)
     if workers > 1 and settings.rate_limits_enabled and not settings.redis_url:
         typer.echo(
@@ -53,20 +62,24 @@ def serve(
         )
     metrics_dir = share_between_workers(workers)  # before the workers import prometheus_client
     bound_malloc_arenas()  # before the request threads and the workers start
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "log_level": settings.log_level.lower(),
+        "access_log": False,  # the app writes its own structured access line
+        # A worker answers uvicorn's health check only once the app is imported: ~2 s on a
+        # quiet machine, but the default 5 s killed every worker on a loaded one, forever.
+        "timeout_worker_healthcheck": WORKER_HEALTHCHECK_S,
+        **server_options(settings),
+    }
     try:
-        uvicorn.run(
-            "app.server:served_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level=settings.log_level.lower(),
-            access_log=False,  # the app writes its own structured access line
-            # A worker answers uvicorn's health check only once the app is imported: ~2 s on a
-            # quiet machine, but the default 5 s killed every worker on a loaded one, forever.
-            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
-            **server_options(settings),
-        )
+        if workers > 1:  # uvicorn.run's own way, with a supervisor that forgets dead workers
+            config = uvicorn.Config(APP_FACTORY, **options)
+            WorkerSupervisor(config, sockets=[config.bind_socket()]).run()
+        else:
+            uvicorn.run(APP_FACTORY, **options)
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
@@ -83,12 +96,24 @@ def migrate() -> None:
 def mirror(
     url: str = typer.Argument(..., help="Base URL of the origin service, e.g. http://host:8000"),
     follow: bool = typer.Option(False, "--follow", help="Keep following the origin's changes."),
+    token: str | None = typer.Option(
+        None,
+        "--token",
+        help="Bearer token sent to the origin (default CORPUS_MIRROR_TOKEN); one with the "
+        "origin's `unlimited` scope is never rate-limited.",
+    ),
 ) -> None:
     """Make the local database a mirror of the service at URL; exit 1 if digests differ."""
     settings = get_settings()
     upgrade_to_head(settings.database_url)
     try:
-        verdict = run_mirror(make_engine(settings.database_url), url, typer.echo, follow=follow)
+        verdict = run_mirror(
+            make_engine(settings.database_url),
+            url,
+            typer.echo,
+            follow=follow,
+            token=token or settings.mirror_token,
+        )
     except KeyboardInterrupt:  # the operator stopped --follow: every applied page is committed
         raise typer.Exit(130) from None
     except OriginUnreachable as error:

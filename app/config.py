@@ -36,6 +36,21 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "CORPUS_DATABASE_URL"),
         description="SQLAlchemy URL: sqlite:///file.db or postgresql+psycopg://user@host/db",
     )
+    database_read_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_READ_URL", "CORPUS_DATABASE_READ_URL"),
+        description=(
+            "SQLAlchemy URL of a PostgreSQL read replica of DATABASE_URL: reads that need not "
+            "see their own writes go there (refused over SQLite)."
+        ),
+    )
+    mirror_token: str | None = Field(
+        default=None,
+        description=(
+            "Bearer token `corpus mirror` sends to its origin (or --token); one with the "
+            "origin's `unlimited` scope is never rate-limited."
+        ),
+    )
     cors_origins: list[str] = Field(default=["*"], description="Origins allowed to GET.")
     change_retention_days: int = Field(
         default=30, description="How long tombstones of deleted articles are kept in /changes."

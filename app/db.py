@@ -25,7 +25,12 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, create_engine
 
-from app.db_faults import DatabaseTimeouts, bound_waits, postgres_connect_args
+from app.db_faults import (
+    DatabaseTimeouts,
+    bound_sqlite_statements,
+    bound_waits,
+    postgres_connect_args,
+)
 
 
 def normalise_url(url: str) -> str:
@@ -83,9 +88,16 @@ def make_engine(
     engine = create_engine(url, **kwargs)
     if dialect == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        if timeouts is not None:
+            bound_sqlite_statements(engine, timeouts)
     elif timeouts is not None:
         bound_waits(engine, timeouts)
     return engine
+
+
+def has_replicas(url: str) -> bool:
+    """Whether the database at ``url`` can have read replicas: PostgreSQL, not a SQLite file."""
+    return make_url(normalise_url(url)).get_backend_name() != "sqlite"
 
 
 def dialect_name(engine_or_session: Engine | Connection | Session) -> str:

@@ -114,6 +114,46 @@ def bound_waits(engine: Engine, timeouts: DatabaseTimeouts) -> None:
             connection.bound_s = timeouts.wait_bound_s
 
 
+# SQLite calls the progress handler every this many virtual-machine steps of a statement
+# (about a millisecond's work or less): often enough to end a statement within a few ms of
+# its bound, rarely enough to cost nothing a read of stored bytes would notice.
+SQLITE_PROGRESS_STEPS = 10_000
+_NO_DEADLINE = float("inf")
+_DEADLINE = "corpus.statement_deadline"
+
+
+def bound_sqlite_statements(engine: Engine, timeouts: DatabaseTimeouts) -> None:
+    """Ends any statement on ``engine``'s SQLite connections that runs past ``statement_s``.
+
+    SQLite has no statement timeout of its own: a progress handler on each connection
+    aborts the statement running past its deadline (``SQLITE_INTERRUPT``, "interrupted"),
+    which rolls it back like any failed statement and is answered 503 like PostgreSQL's
+    ``statement_timeout``. The deadline is set when a statement starts (through SQLAlchemy
+    or ``db.DriverStatement``, both of which announce it) and covers fetching its rows.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _handler(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        deadline = record.info[_DEADLINE] = [_NO_DEADLINE]
+        dbapi_connection.set_progress_handler(
+            lambda: time.monotonic() > deadline[0], SQLITE_PROGRESS_STEPS
+        )
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start(conn: Any, *_args: Any) -> None:
+        deadline = conn.connection.info.get(_DEADLINE)
+        if deadline is not None:
+            deadline[0] = time.monotonic() + timeouts.statement_s
+
+    @event.listens_for(engine, "checkin")
+    def _idle(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        # Statements nobody announced (the pool's reset, the next connect's pragmas) run
+        # with no bound rather than with a stale one.
+        deadline = record.info.get(_DEADLINE)
+        if deadline is not None:
+            deadline[0] = _NO_DEADLINE
+
+
 def postgres_connect_args(timeouts: DatabaseTimeouts) -> dict[str, Any]:
     """The libpq parameters that carry the connect and server-side statement timeouts."""
     return {
@@ -174,7 +214,7 @@ def outage_reason(error: BaseException) -> str | None:
         return "the database's disk is full"
     if isinstance(orig, DatabaseTimeout):
         return "the database gave no answer in time"
-    if isinstance(orig, QueryCanceled):
+    if isinstance(orig, QueryCanceled) or _sqlite_code(orig) == sqlite3.SQLITE_INTERRUPT:
         return "a database statement ran past its time limit"
     if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
         return "the connection to the database was lost"

@@ -70,6 +70,11 @@ class Gone(ProblemError):
     status, title, type_slug = 410, "Gone", "gone"
 
 
+class FeedAhead(Gone):
+    """A feed read from a seq past this database's last one: on a read replica, usually one
+    the primary showed the reader (``app.replica`` asks the primary instead)."""
+
+
 class PreconditionFailed(ProblemError):
     status, title, type_slug = 412, "Precondition Failed", "precondition-failed"
 

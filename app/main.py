@@ -1,4 +1,4 @@
-"""The FastAPI application: ``create_app(settings)``, and ``app`` for uvicorn."""
+"""The FastAPI application: ``create_app(settings)``, and ``app`` for uvicorn (built on use)."""
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -26,6 +26,7 @@ from app.docs import install_docs
 from app.http.setup import install_http
 from app.metrics import watch_pool
 from app.reader import install_reader
+from app.replica import ReadRoute, refuse_sqlite_replica
 from app.writes.slots import UploadSlots
 
 DESCRIPTION = """
@@ -55,9 +56,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url, timeouts=database_timeouts(settings))
+    refuse_sqlite_replica(settings.database_url, settings.database_read_url)
+    timeouts = database_timeouts(settings)
+    app.state.engine = make_engine(settings.database_url, timeouts=timeouts)
+    replica = None
+    if settings.database_read_url is not None:
+        replica = make_engine(settings.database_read_url, timeouts=timeouts)
+    app.state.read_route = ReadRoute(app.state.engine, replica)
     app.state.upload_slots = UploadSlots(settings.max_concurrent_uploads)
-    watch_pool(app.state.engine)
+    for engine in (app.state.engine, replica):
+        if engine is not None:
+            watch_pool(engine)
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(metrics.router)
@@ -77,4 +86,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-app = create_app()
+def __getattr__(name: str) -> FastAPI:
+    """``app`` for ``uvicorn app.main:app``, built from the environment on first use: importing
+    this module (the CLI does, for every command) builds no app and opens no engine, so a
+    misconfiguration is reported by the command that meets it, not as an import traceback."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    built = globals()["app"] = create_app()
+    return built

@@ -10,7 +10,8 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 def env_name(field: str) -> str:
     """The environment variable a setting is read from."""
-    return "DATABASE_URL" if field == "database_url" else f"CORPUS_{field.upper()}"
+    aliases = {"database_url": "DATABASE_URL", "database_read_url": "DATABASE_READ_URL"}
+    return aliases.get(field, f"CORPUS_{field.upper()}")
 
 
 def documented() -> set[str]:

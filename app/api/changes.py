@@ -3,6 +3,7 @@
 import asyncio
 import time
 from collections.abc import Iterator
+from functools import partial
 from typing import Any, Literal
 
 import orjson
@@ -11,7 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
-from app.api.deps import EngineDep, SettingsDep
+from app.api.deps import FeedEngineDep, SettingsDep
 from app.api.problems import problem_responses
 from app.feed import (
     DIGEST_ALGORITHM,
@@ -20,6 +21,7 @@ from app.feed import (
     current_digest,
     export_lines,
 )
+from app.replica import on_replica
 from app.schemas import ArticlePublic
 
 router = APIRouter(tags=["changes"])
@@ -150,7 +152,7 @@ def _json(body: dict[str, Any]) -> Response:
 )
 async def list_changes(
     request: Request,
-    engine: EngineDep,
+    engine: FeedEngineDep,
     settings: SettingsDep,
     since: int = Query(0, ge=0, description="Answer changes with a seq above this; 0 for all."),
     limit: int = Query(1000, ge=1, le=10000, description="Most changes in one answer."),
@@ -179,14 +181,17 @@ async def list_changes(
     deadline = time.monotonic() + timeout
     while True:
         body = await run_in_threadpool(
-            changes_body,
+            on_replica,
             engine,
-            since=since,
-            limit=limit,
-            include_docs=include_docs,
-            include_text=include_text,
-            include_revisions=include_revisions,
-            max_bytes=settings.feed_page_max_bytes,
+            partial(
+                changes_body,
+                since=since,
+                limit=limit,
+                include_docs=include_docs,
+                include_text=include_text,
+                include_revisions=include_revisions,
+                max_bytes=settings.feed_page_max_bytes,
+            ),
         )
         if body is not None:
             return _json(body)
@@ -206,10 +211,10 @@ async def list_changes(
         f"Revisions: {REVISIONS_DIGEST_ALGORITHM}"
     ),
 )
-async def changes_digest(engine: EngineDep, response: Response) -> DigestPublic:
+async def changes_digest(engine: FeedEngineDep, response: Response) -> DigestPublic:
     """The archive digest a mirror compares with its own."""
     response.headers.update(NO_STORE)
-    d = await run_in_threadpool(current_digest, engine)
+    d = await run_in_threadpool(on_replica, engine, current_digest)
     return DigestPublic(
         last_seq=d.last_seq,
         count=d.count,
@@ -241,7 +246,7 @@ async def changes_digest(engine: EngineDep, response: Response) -> DigestPublic:
     },
 )
 def export_archive(
-    engine: EngineDep,
+    engine: FeedEngineDep,
     settings: SettingsDep,
     include_text: bool = Query(
         False, description="Add each article's `searched_text` to its line (mirrors)."

@@ -13,25 +13,46 @@ from sqlmodel import Session
 from app.config import Settings
 from app.db import read_only, reads_inline, unit_of_work
 from app.db_faults import DATABASE_ERRORS
+from app.replica import ReadRoute, on_replica, replica_failed
 
 T = TypeVar("T")
 log = logging.getLogger("app.errors")
+
+# Methods that never write: their transaction has nothing to commit.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # The pure dependencies are ``async``: FastAPI runs a plain ``def`` one in a worker thread,
 # and a hop to a thread and back costs more than they do.
 
 
 def engine_of(request: Request) -> Engine:
-    """The engine the app was created with (the hottest reads ask for it, not a dependency:
-    each dependency FastAPI solves costs more than this does)."""
-    engine: Engine = request.app.state.engine
-    return engine
+    """The engine this request reads and writes on (the hottest reads ask for it, not a
+    dependency: each dependency FastAPI solves costs more than this does).
+
+    The primary for writes and for a request with a bearer token (a writer reads its own
+    writes; the token is not looked up, reads being public), else the read replica when
+    ``DATABASE_READ_URL`` names one and it serves (``app.replica``).
+    """
+    if request.method not in SAFE_METHODS or "authorization" in request.headers:
+        primary: Engine = request.app.state.engine
+        return primary
+    route: ReadRoute = request.app.state.read_route
+    return route.engine()
 
 
 def settings_of(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
+
+
+async def get_feed_engine(request: Request) -> Engine:
+    """The engine the change feed reads on: the read replica whenever it serves, a token or
+    not (a mirror's token must not move its reads to the primary). The feed is a committed
+    prefix of the primary's at any lag, and a reader ahead of the replica is answered by the
+    primary (``app.errors.FeedAhead``)."""
+    route: ReadRoute = request.app.state.read_route
+    return route.engine()
 
 
 async def get_engine(request: Request) -> Engine:
@@ -42,10 +63,6 @@ async def get_engine(request: Request) -> Engine:
 async def get_settings_dep(request: Request) -> Settings:
     """The settings the app was created with."""
     return settings_of(request)
-
-
-# Methods that never write: their transaction has nothing to commit.
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 async def get_db(
@@ -64,6 +81,9 @@ async def get_db(
         session = Session(engine, expire_on_commit=False)
         try:
             yield session
+        except DATABASE_ERRORS as exc:
+            replica_failed(engine, exc)  # this answer is a 503; the next reads the primary
+            raise
         finally:
             try:
                 await run_in_threadpool(session.close)
@@ -83,6 +103,7 @@ async def get_db(
 
 SessionDep = Annotated[Session, Depends(get_db)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
+FeedEngineDep = Annotated[Engine, Depends(get_feed_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
@@ -102,9 +123,12 @@ async def read(
     ``threads``: it always runs in a worker thread, as many at once as that limiter allows.
     """
 
-    def run() -> T:
-        with read_only(engine) as session:
+    def on(chosen: Engine) -> T:
+        with read_only(chosen) as session:
             return work(session)
+
+    def run() -> T:
+        return on_replica(engine, on)
 
     if threads is not None:
         return await to_thread.run_sync(run, limiter=threads)

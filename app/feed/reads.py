@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 
 from app.articles.revisions import records_of, stored_sizes
 from app.db import snapshot_session
-from app.errors import Gone
+from app.errors import FeedAhead, Gone
 from app.feed.writes import OP_UPSERT
 from app.models import Change, FeedState
 from app.queries.articles import document_sizes, documents
@@ -58,7 +58,9 @@ def check_since(session: Session, since: int) -> int:
     last_seq = FeedState.read(session, FeedState.LAST_SEQ)
     if since > last_seq:
         # A seq this feed never handed out: the origin was rebuilt under the reader.
-        raise Gone(f"since={since} is ahead of this feed (last_seq={last_seq}); start again from 0")
+        raise FeedAhead(
+            f"since={since} is ahead of this feed (last_seq={last_seq}); start again from 0"
+        )
     purged = FeedState.read(session, FeedState.PURGED_SEQ)
     if 0 < since < purged:
         raise Gone(

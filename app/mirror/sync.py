@@ -214,10 +214,19 @@ def _backoff(delay: float, error: Exception, say: Say) -> float:
 
 
 def run_mirror(
-    engine: Engine, origin: str, say: Say, *, follow: bool, max_tries: int = 4
+    engine: Engine,
+    origin: str,
+    say: Say,
+    *,
+    follow: bool,
+    max_tries: int = 4,
+    token: str | None = None,
 ) -> Verdict:
-    """Syncs and verifies; with ``follow``, then long-polls the origin until interrupted."""
-    client = OriginClient(origin)
+    """Syncs and verifies; with ``follow``, then long-polls the origin until interrupted.
+
+    ``token`` is sent to the origin on every request (an ``unlimited`` one is not limited).
+    """
+    client = OriginClient(origin, token=token, say=say)
     delay, tries = BACKOFF_FIRST_S, 0
     try:
         while True:

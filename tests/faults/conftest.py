@@ -59,3 +59,26 @@ def cluster_service(cluster_database: Engine, tmp_path: Path) -> Iterator[Server
 def cluster_token(cluster_database: Engine) -> str:
     """A write token on the cluster's database."""
     return make_token(cluster_database, "editor", ["write"])
+
+
+@pytest.fixture
+def pg_replica(pg_cluster: PgCluster, cluster_database: Engine) -> Iterator[PgCluster]:
+    """A streaming replica of ``pg_cluster`` (its database included), removed at the end."""
+    replica = pg_cluster.replica(Path(tempfile.mkdtemp(prefix="corpus-pg-replica-")))
+    try:
+        yield replica
+    finally:
+        replica.remove()
+
+
+@pytest.fixture
+def replica_service(
+    cluster_database: Engine, pg_replica: PgCluster, tmp_path: Path
+) -> Iterator[Server]:
+    """A real ``corpus serve`` over the cluster's database, reading from its replica."""
+    url = cluster_database.url.render_as_string(hide_password=False)
+    server = Server(url, tmp_path / "serve.log", env={"DATABASE_READ_URL": pg_replica.url()})
+    try:
+        yield server.start()
+    finally:
+        server.stop()

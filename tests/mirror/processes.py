@@ -6,7 +6,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -111,20 +111,27 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def start_mirror(
-    origin: str, database_url: str, log: Path, *, follow: bool = False
+    origin: str,
+    database_url: str,
+    log: Path,
+    *,
+    follow: bool = False,
+    options: Sequence[str] = (),
 ) -> subprocess.Popen[bytes]:
-    """Starts ``corpus mirror ORIGIN`` into ``database_url``, its output going to ``log``."""
-    args = [CORPUS, "mirror", origin] + (["--follow"] if follow else [])
+    """Starts ``corpus mirror ORIGIN [OPTIONS]`` into ``database_url``, output to ``log``."""
+    args = [CORPUS, "mirror", origin, *options] + (["--follow"] if follow else [])
     with log.open("ab") as out:
         return subprocess.Popen(
             args, env=env_for(database_url), stdout=out, stderr=subprocess.STDOUT
         )
 
 
-def run_mirror(origin: str, database_url: str, log: Path) -> tuple[int, str]:
-    """Runs ``corpus mirror ORIGIN`` to the end; returns its exit code and output."""
+def run_mirror(
+    origin: str, database_url: str, log: Path, *, options: Sequence[str] = ()
+) -> tuple[int, str]:
+    """Runs ``corpus mirror ORIGIN [OPTIONS]`` to the end; returns its exit code and output."""
     start = log.stat().st_size if log.exists() else 0
-    process = start_mirror(origin, database_url, log)
+    process = start_mirror(origin, database_url, log, options=options)
     try:
         code = process.wait(timeout=SYNC_TIMEOUT_S)
     finally:
