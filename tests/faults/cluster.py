@@ -207,6 +207,8 @@ class PgCluster:
                     "-R",
                     "-X",
                     "stream",
+                    # Not a spread checkpoint: that one waits out most of checkpoint_timeout.
+                    "--checkpoint=fast",
                     "-h",
                     "127.0.0.1",
                     "-p",
