@@ -211,3 +211,25 @@ def test_postgres_chunks_stay_in_their_rows(engine: Engine) -> None:
     assert toasted == 0
     assert indexed_ids(engine, body[-30:]) == {ident}
     assert indexed_ids(engine, body[9_990:10_010]) == {ident}
+
+
+def test_postgres_edge_chunks_are_small_and_written_first(engine: Engine) -> None:
+    """A long text's first and last tokens are chunks of their own, stored ahead of the
+    batch's other chunks (migration 0013), where a header or footer term is read from them."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL's index has chunks")
+    body = "头部轉載自" + "".join(chr(0x4E00 + n * 7919 % 3000) for n in range(9_000)) + "免责声明"
+    ids = add_articles(engine, [ArticleSpec(title="长文一"), ArticleSpec(title="长文二")])
+    _index(engine, [SearchDocument(id=i, title="长文", body_text=body) for i in ids])
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT article_id, chunk, length(tokens), "
+            " chunk IN (0, max(chunk) OVER (PARTITION BY article_id)) AS edge "
+            "FROM article_search_chunk WHERE field = 1 ORDER BY ctid"
+        ).all()
+    edges = [row for row in rows if row.edge]
+    assert len(edges) == 4 and len(rows) > 8
+    assert rows[:4] == edges  # both articles' edges, then the middles
+    assert all(row.length <= postgres_index.EDGE_TOKENS for row in edges)
+    for term in ("轉載自", "免责声明"):
+        assert indexed_ids(engine, term) == set(ids)
