@@ -105,8 +105,8 @@ def index_bytes(engine: Engine) -> tuple[int, int]:
             size = conn.execute(
                 text(
                     "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
-                    "WHERE c.relname IN "
-                    "('article_search_text', 'article_search_chunk', 'article_search_length')"
+                    "WHERE c.relname IN ('article_search_text', 'article_search_chunk', "
+                    "'article_search_length', 'ix_article_search_filter')"
                 )
             ).scalar_one()
     return int(size or 0), int(stored or 0)

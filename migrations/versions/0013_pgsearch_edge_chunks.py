@@ -1,5 +1,5 @@
-"""search chunks on PostgreSQL: each long text's first and last tokens are small chunks of
-their own, written ahead of the others
+"""search on PostgreSQL: each long text's first and last tokens are small chunks of their own,
+written ahead of the others; hits meet their articles in an index
 
 Revision ID: 0013
 Revises: 0012
@@ -13,6 +13,10 @@ other chunks, so they are packed several to a page (``postgres_index``'s docstri
 rebuild re-chunks every stored text; lengths in tokens do not change, nor do scores. SQLite
 is unchanged. Afterwards ``VACUUM FULL article_search_chunk`` returns the old rows' space
 (and keeps the rows in the order written).
+
+A search joins every hit to its article for the filters and the order's columns: with
+``ix_article_search_filter`` (as on SQLite since 0004) that join reads the index alone, where
+it fetched each hit's article row (40,000 of them for a common term: 0.4 s of 1.4 s).
 """
 
 from collections.abc import Sequence
@@ -28,10 +32,16 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        postgres_index.rebuild(op.get_bind(), lengths=False)
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(
+        "CREATE INDEX ix_article_search_filter ON article (id) "
+        "INCLUDE (is_empty, collection, published_at, updated_at)"
+    )
+    postgres_index.rebuild(op.get_bind(), lengths=False)
 
 
 def downgrade() -> None:
     # Edge chunks mean the same to the older code (heads are marked as before): they stay.
-    pass
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP INDEX ix_article_search_filter")
