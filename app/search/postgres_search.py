@@ -69,14 +69,15 @@ def _bm25_sql(count: int) -> str:
     One pass over the chunks holding any term counts each term's occurrences per chunk;
     summed per article they give BM25's term frequencies (title occurrences weighted), and
     whether the article holds each term; counting those articles over the whole result (a
-    window) gives each term's document frequency. The article's length and the index's size
-    and mean length come from ``article_search_length``.
+    window) gives each term's document frequency. The article's length comes from
+    ``article_search_length``, the index's size and total length from the one row of
+    ``article_search_total`` (kept by triggers, migration 0013).
 
     ``OFFSET 0`` keeps the counts in the scan, so the wide vectors are read once, each
     function runs once per chunk, and no vector travels into a sort; unlike a materialized
     CTE, it leaves the planner the statistics of ``article_search_chunk.article_id``, so it
     expects thousands of hits for a common term and joins the lengths and the articles by
-    hashing, not by one index probe per hit. The one-row statistics are computed once.
+    hashing, not by one index probe per hit.
     """
     n = range(count)
     query = [f"CAST(:t{i} AS tsquery)" for i in n]
@@ -103,8 +104,11 @@ def _bm25_sql(count: int) -> str:
     every = " AND ".join(f"found.m{i}" for i in n)
     in_title = " AND ".join(f"found.title{i}" for i in n)
     return (
-        "WITH stats AS MATERIALIZED (SELECT CAST(count(*) AS float8) AS n, "
-        "  CAST(avg(token_count) AS float8) AS avgdl FROM article_search_length) "
+        # avg(token_count) is this same numeric division of the sum by the count; sums over
+        # the one row are zeros when it is missing.
+        "WITH stats AS MATERIALIZED (SELECT CAST(coalesce(sum(articles), 0) AS float8) AS n, "
+        "  CAST(sum(tokens) / NULLIF(sum(articles), 0) AS float8) AS avgdl "
+        "  FROM article_search_total) "
         "SELECT found.article_id AS article_id, CAST(round(CAST(("
         f"  CASE WHEN {in_title} THEN {TITLE_TIER} ELSE 0 END + {bm25}"
         f") * {SCORE_SCALE} AS numeric)) AS BIGINT) AS score "

@@ -233,3 +233,38 @@ def test_postgres_edge_chunks_are_small_and_written_first(engine: Engine) -> Non
     assert all(row.length <= postgres_index.EDGE_TOKENS for row in edges)
     for term in ("轉載自", "免责声明"):
         assert indexed_ids(engine, term) == set(ids)
+
+
+def test_postgres_totals_follow_every_write(engine: Engine) -> None:
+    """``article_search_total`` (migration 0013) holds the count and summed length of
+    ``article_search_length`` after indexing, replacing, removing, deleting an article (a
+    cascade) and a rebuild, as BM25's N and mean length need."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL's index keeps its totals in a table")
+
+    def totals() -> tuple[tuple[int, int], tuple[int, int]]:
+        with engine.connect() as conn:
+            kept = conn.exec_driver_sql("SELECT articles, tokens FROM article_search_total")
+            counted = conn.exec_driver_sql(
+                "SELECT count(*), coalesce(sum(token_count), 0) FROM article_search_length"
+            )
+            return tuple(kept.one()), tuple(counted.one())  # type: ignore[return-value]
+
+    ids = add_articles(engine, [ArticleSpec(title=f"篇{n}") for n in range(3)])
+    _index(
+        engine,
+        [SearchDocument(id=i, title="标题", body_text="正文" * (n + 1)) for n, i in enumerate(ids)],
+    )
+    kept, counted = totals()
+    assert kept == counted == (3, 3 * 2 + 2 + 4 + 6)
+    _index(engine, [SearchDocument(id=ids[0], title="新标题", body_text="长一些的正文")])
+    with unit_of_work(engine) as session:
+        unindex_articles(session, [ids[1]])
+    kept, counted = totals()
+    assert kept == counted == (2, 3 + 6 + 2 + 6)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM article WHERE id = :id"), {"id": ids[2]})
+    assert totals() == ((1, 9), (1, 9))
+    with engine.begin() as conn:
+        postgres_index.rebuild(conn)
+    assert totals() == ((1, 9), (1, 9))
