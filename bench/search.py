@@ -105,8 +105,8 @@ def index_bytes(engine: Engine) -> tuple[int, int]:
             size = conn.execute(
                 text(
                     "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
-                    "WHERE c.relname IN "
-                    "('article_search_text', 'article_search_chunk', 'article_search_length')"
+                    "WHERE c.relname IN ('article_search_text', 'article_search_chunk', "
+                    "'article_search_length', 'ix_article_search_filter')"
                 )
             ).scalar_one()
     return int(size or 0), int(stored or 0)
@@ -122,6 +122,9 @@ def main() -> int:
         "--corpus", type=Path, help="the unpacked archive (for the causes of misses)"
     )
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds over the query set")
+    parser.add_argument(
+        "--slowest", type=int, default=0, help="also print the N slowest queries (median ms)"
+    )
     args = parser.parse_args()
     logging.disable(logging.INFO)
 
@@ -152,6 +155,7 @@ def main() -> int:
     # Latency of the search itself: the bucket of one client would refuse most of the queries.
     app = create_app(Settings(database_url=args.database_url, rate_limits_enabled=False))
     latencies: list[float] = []
+    per_query: dict[str, list[float]] = {}
     with TestClient(app) as client:
         for _ in range(args.rounds):
             for query in queries:
@@ -159,6 +163,7 @@ def main() -> int:
                 params = {"q": query["q"], "limit": 20, "include_empty": "true"}
                 response = client.get("/search", params=params)
                 latencies.append((time.perf_counter() - started) * 1000)
+                per_query.setdefault(query["q"], []).append(latencies[-1])
                 assert response.status_code == 200, response.text
     size, stored = index_bytes(engine)
 
@@ -175,6 +180,9 @@ def main() -> int:
         f"search structures   {size / 1e6:.1f} MB; stored title+body text {stored / 1e6:.1f} MB; "
         f"ratio {size / stored if stored else float('nan'):.2f}x   (bar <= 3x)"
     )
+    slowest = sorted(per_query.items(), key=lambda item: -statistics.median(item[1]))
+    for q, times in slowest[: args.slowest]:
+        print(f"  slow {statistics.median(times):8.1f} ms  {q}")
     print(f"disagreements       {len(causes)}")
     for q, what, why in causes:
         print(f"  {q}\t{what}\t{why}")

@@ -10,6 +10,11 @@ overlap, so a phrase shorter than the overlap is never cut in two.
 Ranking counts each occurrence once (``postgres_search``): a chunk's head, the positions it
 repeats from the chunk before, carries weight B, the rest the default D. The article's
 length in tokens, BM25's ``D``, is kept in ``article_search_length``.
+
+A file's first and last tokens are chunks of their own (``EDGE_TOKENS``), written ahead of
+the other chunks of their batch: the archive's boilerplate (the header's ``:house:返回``, the
+``轉載自`` source line, disclaimers and footers) sits there, so the terms most articles share
+are read from small rows packed many to a page, not each from a page-sized chunk.
 """
 
 from collections.abc import Sequence
@@ -31,6 +36,11 @@ CHUNK_BYTES = 7600
 # A chunk cut by a repeated lexeme holds at least 255 tokens; the byte limit never cuts one
 # shorter either (a text of long words then has chunks that go to TOAST: slower, still exact).
 MIN_CHUNK_TOKENS = MAX_POSITIONS
+# A file's edges hold its boilerplate (module docstring): 128 tokens hold the header and the
+# source line of 99% of the archive's files at the top, and its footers at the bottom.
+EDGE_TOKENS = 2 * OVERLAP_TOKENS
+# A shorter text is one chunk of at most a few kilobytes: splitting it would only repeat lexemes.
+EDGED_TOKENS = 4 * EDGE_TOKENS
 TITLE, BODY = 0, 1
 # PostgreSQL refuses lexemes over 2 KB; longer "words" are base64 blobs and the like.
 MAX_LEXEME_CHARS = 500
@@ -77,24 +87,45 @@ def _chunk_end(tokens: Sequence[str], start: int) -> int:
     return end
 
 
-def chunk_spans(tokens: Sequence[str]) -> list[tuple[int, int, int]]:
-    """``(start, end, head)`` of each chunk of ``tokens``: the chunks' token ranges, each
-    within PostgreSQL's position limits and, as far as it can, small enough to be stored
-    in its row; ``head`` is how many leading tokens it repeats from the chunk before."""
+def _middle_spans(tokens: Sequence[str], start: int, head: int) -> list[tuple[int, int, int]]:
+    """The chunks of ``tokens`` from ``start`` on (``chunk_spans``), the first repeating
+    ``head`` tokens."""
     spans: list[tuple[int, int, int]] = []
-    start = 0
-    head = 0
     while start < len(tokens):
         end = _chunk_end(tokens, start)
         spans.append((start, end, head))
         if end >= len(tokens):
             break
         # Overlap, but always move on (a chunk cut short by a repeated lexeme may be small).
-        # A chunk that has a next one holds at least MIN_CHUNK_TOKENS tokens: its head (at
-        # most 64) and its tail never meet, so each occurrence is counted in exactly one chunk.
         next_start = max(end - OVERLAP_TOKENS, start + (end - start + 1) // 2)
         head, start = end - next_start, next_start
     return spans
+
+
+def chunk_spans(tokens: Sequence[str]) -> list[tuple[int, int, int]]:
+    """``(start, end, head)`` of each chunk of ``tokens``: the chunks' token ranges, each
+    within PostgreSQL's position limits and, as far as it can, small enough to be stored
+    in its row; ``head`` is how many leading tokens it repeats from the chunk before.
+
+    Each chunk's head is exactly its overlap with the chunk before, so an occurrence is
+    counted in the first chunk that holds it whole and lies inside the head of any later one.
+    A text of more than ``EDGED_TOKENS`` starts and ends with an edge chunk of
+    ``EDGE_TOKENS`` (``is_edge``).
+    """
+    if len(tokens) <= EDGED_TOKENS:
+        return _middle_spans(tokens, 0, 0)
+    tail = len(tokens) - EDGE_TOKENS
+    # The middle stops OVERLAP_TOKENS into the tail, so the tail repeats that many tokens.
+    middle = _middle_spans(
+        tokens[: tail + OVERLAP_TOKENS], EDGE_TOKENS - OVERLAP_TOKENS, OVERLAP_TOKENS
+    )
+    return [(0, EDGE_TOKENS, 0), *middle, (tail, len(tokens), OVERLAP_TOKENS)]
+
+
+def is_edge(chunk: int, count: int) -> bool:
+    """Whether chunk number ``chunk`` of a field cut into ``count`` is written ahead of the
+    rest: a text's first or last, or a text that is one small chunk anyway."""
+    return chunk in (0, count - 1)
 
 
 def chunks(tokens: Sequence[str]) -> list[str]:
@@ -143,9 +174,17 @@ def _tokenise(text: IndexedText) -> _Tokenised:
     title = field_chunks(token_string(fold(text.title)))
     article_id = text.id
     for field, done in ((TITLE, title), (BODY, body)):
+        count = len(done.literals)
         for number, literal in enumerate(done.literals):
+            edge = is_edge(number, count)
             rows.append(
-                {"article_id": article_id, "field": field, "chunk": number, "tokens": literal}
+                {
+                    "article_id": article_id,
+                    "field": field,
+                    "chunk": number,
+                    "tokens": literal,
+                    "edge": edge,
+                }
             )
     length = title.token_count + body.token_count
     return _Tokenised(rows, {"article_id": article_id, "token_count": length})
@@ -163,7 +202,8 @@ _INSERT_LENGTHS = (
 
 def _insert(connection: Connection, texts: Sequence[IndexedText], *, lengths: bool) -> None:
     tokenised = [_tokenise(t) for t in texts]
-    rows = [row for t in tokenised for row in t.chunks]
+    # Edge chunks first: they fill pages of their own (module docstring).
+    rows = sorted((row for t in tokenised for row in t.chunks), key=lambda row: not row["edge"])
     if rows:
         connection.exec_driver_sql(_INSERT_CHUNKS, rows)
     if lengths and tokenised:

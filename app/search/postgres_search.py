@@ -68,13 +68,16 @@ def _bm25_sql(count: int) -> str:
 
     One pass over the chunks holding any term counts each term's occurrences per chunk;
     summed per article they give BM25's term frequencies (title occurrences weighted), and
-    whether the article holds each term; counting those articles gives each term's document
-    frequency. The article's length and the index's size and mean length come from
-    ``article_search_length``.
+    whether the article holds each term; counting those articles over the whole result (a
+    window) gives each term's document frequency. The article's length comes from
+    ``article_search_length``, the index's size and total length from the one row of
+    ``article_search_total`` (kept by triggers, migration 0013).
 
-    ``MATERIALIZED`` keeps the plan in that shape: the counts are taken in the scan, so the
-    wide vectors are read once and never travel into a sort, and the two one-row
-    statistics are computed once rather than once per hit.
+    ``OFFSET 0`` keeps the counts in the scan, so the wide vectors are read once, each
+    function runs once per chunk, and no vector travels into a sort; unlike a materialized
+    CTE, it leaves the planner the statistics of ``article_search_chunk.article_id``, so it
+    expects thousands of hits for a common term and joins the lengths and the articles by
+    hashing, not by one index probe per hit.
     """
     n = range(count)
     query = [f"CAST(:t{i} AS tsquery)" for i in n]
@@ -91,27 +94,31 @@ def _bm25_sql(count: int) -> str:
         for i in n
     )
     document_frequency = ", ".join(
-        f"CAST(count(*) FILTER (WHERE m{i}) AS float8) AS n{i}" for i in n
+        f"CAST(count(*) FILTER (WHERE m{i}) OVER () AS float8) AS n{i}" for i in n
     )
     bm25 = " + ".join(
-        f"greatest(ln((stats.n - df.n{i} + 0.5) / (df.n{i} + 0.5)), {MIN_IDF}) * found.f{i} "
+        f"greatest(ln((stats.n - found.n{i} + 0.5) / (found.n{i} + 0.5)), {MIN_IDF}) * found.f{i} "
         f"* {K1 + 1} / (found.f{i} + {K1} * (1 - {B} + {B} * length.token_count / stats.avgdl))"
         for i in n
     )
     every = " AND ".join(f"found.m{i}" for i in n)
     in_title = " AND ".join(f"found.title{i}" for i in n)
     return (
-        f"WITH counted AS MATERIALIZED (SELECT article_id, field, {occurrences} "
-        "  FROM article_search_chunk WHERE tokens @@ CAST(:any AS tsquery)), "
-        f"found AS (SELECT article_id, {per_article} FROM counted GROUP BY article_id), "
-        f"df AS MATERIALIZED (SELECT {document_frequency} FROM found), "
-        "stats AS MATERIALIZED (SELECT CAST(count(*) AS float8) AS n, "
-        "  CAST(avg(token_count) AS float8) AS avgdl FROM article_search_length) "
+        # avg(token_count) is this same numeric division of the sum by the count; sums over
+        # the one row are zeros when it is missing.
+        "WITH stats AS MATERIALIZED (SELECT CAST(coalesce(sum(articles), 0) AS float8) AS n, "
+        "  CAST(sum(tokens) / NULLIF(sum(articles), 0) AS float8) AS avgdl "
+        "  FROM article_search_total) "
         "SELECT found.article_id AS article_id, CAST(round(CAST(("
         f"  CASE WHEN {in_title} THEN {TITLE_TIER} ELSE 0 END + {bm25}"
         f") * {SCORE_SCALE} AS numeric)) AS BIGINT) AS score "
-        "FROM found JOIN article_search_length AS length ON length.article_id = found.article_id "
-        f"CROSS JOIN df CROSS JOIN stats WHERE {every}"
+        f"FROM (SELECT *, {document_frequency} FROM ("
+        f"  SELECT article_id, {per_article} FROM ("
+        f"    SELECT article_id, field, {occurrences} FROM article_search_chunk "
+        "     WHERE tokens @@ CAST(:any AS tsquery) OFFSET 0) AS counted "
+        "  GROUP BY article_id) AS summed) AS found "
+        "JOIN article_search_length AS length ON length.article_id = found.article_id "
+        f"CROSS JOIN stats WHERE {every}"
     )
 
 

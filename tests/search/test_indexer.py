@@ -211,3 +211,60 @@ def test_postgres_chunks_stay_in_their_rows(engine: Engine) -> None:
     assert toasted == 0
     assert indexed_ids(engine, body[-30:]) == {ident}
     assert indexed_ids(engine, body[9_990:10_010]) == {ident}
+
+
+def test_postgres_edge_chunks_are_small_and_written_first(engine: Engine) -> None:
+    """A long text's first and last tokens are chunks of their own, stored ahead of the
+    batch's other chunks (migration 0013), where a header or footer term is read from them."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL's index has chunks")
+    body = "头部轉載自" + "".join(chr(0x4E00 + n * 7919 % 3000) for n in range(9_000)) + "免责声明"
+    ids = add_articles(engine, [ArticleSpec(title="长文一"), ArticleSpec(title="长文二")])
+    _index(engine, [SearchDocument(id=i, title="长文", body_text=body) for i in ids])
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT article_id, chunk, length(tokens), "
+            " chunk IN (0, max(chunk) OVER (PARTITION BY article_id)) AS edge "
+            "FROM article_search_chunk WHERE field = 1 ORDER BY ctid"
+        ).all()
+    edges = [row for row in rows if row.edge]
+    assert len(edges) == 4 and len(rows) > 8
+    assert rows[:4] == edges  # both articles' edges, then the middles
+    assert all(row.length <= postgres_index.EDGE_TOKENS for row in edges)
+    for term in ("轉載自", "免责声明"):
+        assert indexed_ids(engine, term) == set(ids)
+
+
+def test_postgres_totals_follow_every_write(engine: Engine) -> None:
+    """``article_search_total`` (migration 0013) holds the count and summed length of
+    ``article_search_length`` after indexing, replacing, removing, deleting an article (a
+    cascade) and a rebuild, as BM25's N and mean length need."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL's index keeps its totals in a table")
+
+    def totals() -> tuple[tuple[int, int], tuple[int, int]]:
+        with engine.connect() as conn:
+            kept = conn.exec_driver_sql("SELECT articles, tokens FROM article_search_total")
+            counted = conn.exec_driver_sql(
+                "SELECT count(*), coalesce(sum(token_count), 0) FROM article_search_length"
+            )
+            return tuple(kept.one()), tuple(counted.one())  # type: ignore[return-value]
+
+    ids = add_articles(engine, [ArticleSpec(title=f"篇{n}") for n in range(3)])
+    _index(
+        engine,
+        [SearchDocument(id=i, title="标题", body_text="正文" * (n + 1)) for n, i in enumerate(ids)],
+    )
+    kept, counted = totals()
+    assert kept == counted == (3, 3 * 2 + 2 + 4 + 6)
+    _index(engine, [SearchDocument(id=ids[0], title="新标题", body_text="长一些的正文")])
+    with unit_of_work(engine) as session:
+        unindex_articles(session, [ids[1]])
+    kept, counted = totals()
+    assert kept == counted == (2, 3 + 6 + 2 + 6)
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM article WHERE id = :id"), {"id": ids[2]})
+    assert totals() == ((1, 9), (1, 9))
+    with engine.begin() as conn:
+        postgres_index.rebuild(conn)
+    assert totals() == ((1, 9), (1, 9))

@@ -79,8 +79,11 @@ def _long_text() -> str:
     assert len(spans) >= 3, spans
     for (_, end, _), (start, _, head) in zip(spans, spans[1:], strict=False):
         assert head == OVERLAP_TOKENS
-        for at in (start + 5, end - 1, end + 100):  # in the overlap, across the end, after it
-            chars[at : at + 2] = ["中", "国"]
+        # In the overlap, across the end, after it (when the text goes on that far: the last
+        # chunk, an edge chunk, is shorter than 100 tokens).
+        for at in (start + 5, end - 1, end + 100):
+            if at + 2 <= len(chars):
+                chars[at : at + 2] = ["中", "国"]
     chars[10:12] = ["中", "国"]
     assert _spans("".join(chars)) == spans
     return "".join(chars)
