@@ -11,15 +11,21 @@ its httptools protocol, the one ``corpus serve`` runs) adds it:
   request's body, while the app waits for it (not while uvicorn's own flow control has
   paused reading). Crossed: ``408`` problem+json, the app sees the client gone (an upload
   removes its temp folder) and the connection is closed.
+- **Keep-alive timeout** (``CORPUS_KEEP_ALIVE_TIMEOUT``, uvicorn's): an idle connection is
+  closed, except when the client's next request already waits unread in the socket (the
+  event loop, busy, ran the timer late): closing then would reset a request sent in time.
 - **400s** uvicorn answers itself (malformed HTTP, a raw non-ASCII byte in the target) are
   ``application/problem+json`` like every other error.
 """
 
 import asyncio
 import ctypes
+import fcntl
 import gc
 import logging
 import os
+import struct
+import termios
 from functools import lru_cache
 from typing import Any
 
@@ -97,6 +103,16 @@ class CorpusHttpProtocol(HttpToolsProtocol):
         self.request_begun = False  # between a request's first byte and its headers' end
         self.head_bytes = 0
         self.body_seen_at = 0.0
+
+    def timeout_keep_alive_handler(self) -> None:
+        """Closes an idle connection, unless its next request has come and is not read yet."""
+        if not self.transport.is_closing() and _unread_bytes(self.transport):
+            # The loop reads it next (data_received cancels this); armed again in case not.
+            self.timeout_keep_alive_task = self.loop.call_later(
+                self.timeout_keep_alive, self.timeout_keep_alive_handler
+            )
+            return
+        super().timeout_keep_alive_handler()
 
     # Header timeout: armed while no request is being answered, until headers are complete.
 
@@ -249,6 +265,18 @@ class CorpusHttpProtocol(HttpToolsProtocol):
 # 26 MB. ``MALLOC_ARENA_MAX`` is glibc's own setting; an operator's value is kept.
 MALLOC_ARENAS = "2"
 M_ARENA_MAX = -8  # mallopt's parameter for MALLOC_ARENA_MAX (glibc's malloc.h)
+
+
+def _unread_bytes(transport: asyncio.BaseTransport) -> int:
+    """How many received bytes wait in the kernel for this connection (0 when unknown)."""
+    sock = transport.get_extra_info("socket")
+    if sock is None:
+        return 0
+    try:
+        count: int = struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.FIONREAD, b"\0" * 4))[0]
+    except (OSError, ValueError):  # closed meanwhile, or not a socket the kernel can count
+        return 0
+    return count
 
 
 def bound_malloc_arenas() -> None:

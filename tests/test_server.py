@@ -1,9 +1,11 @@
 """The server's own behaviour, on a real ``corpus serve`` spoken to through raw sockets:
 header and body timeouts, its refusals as problem+json, the upload cap, no banner."""
 
+import asyncio
 import gc
 import json
 import os
+import select
 import signal
 import socket
 import time
@@ -13,9 +15,11 @@ from pathlib import Path
 import pytest
 from mirror.processes import Server, wait_for
 from sqlalchemy.engine import Engine
+from uvicorn.config import Config
+from uvicorn.server import ServerState
 from writes.store import dump_store, make_token
 
-from app.server import MALLOC_ARENAS, bound_malloc_arenas, served_app
+from app.server import MALLOC_ARENAS, CorpusHttpProtocol, bound_malloc_arenas, served_app
 
 TIMEOUT_S = 1.0  # header and body timeouts of the server under test
 SLACK_S = 3.0  # how much later than its timeout a close may come on a loaded machine
@@ -225,6 +229,51 @@ def test_a_request_that_came_while_the_server_was_held_up_is_answered_not_reset(
         assert answer.startswith(b"HTTP/1.1 200 "), answer[:200]
     finally:
         server.stop()
+
+
+class _Transport(asyncio.Transport):
+    """The parts of a transport the keep-alive timer uses, over a real socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        super().__init__()
+        self.sock = sock
+        self.closed = False
+
+    def get_extra_info(self, name: str, default: object = None) -> object:
+        return self.sock if name == "socket" else default
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.mark.parametrize("waiting", [b"", b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"])
+def test_the_idle_timer_run_late_closes_only_a_connection_with_nothing_waiting(
+    waiting: bytes,
+) -> None:
+    """Run after the client's next request came but before the loop read it (the order the
+    test above can only provoke), the timer leaves the connection open and waits again."""
+    loop = asyncio.new_event_loop()
+    server_end, client_end = socket.socketpair()
+    try:
+        config = Config(app=served_app, factory=True, timeout_keep_alive=1)
+        protocol = CorpusHttpProtocol(config, ServerState(), {}, loop)
+        transport = _Transport(server_end)
+        protocol.transport = transport
+        if waiting:
+            client_end.sendall(waiting)
+            wait_for(
+                lambda: bool(select.select([server_end], [], [], 0)[0]), timeout=5, what="bytes"
+            )
+        protocol.timeout_keep_alive_handler()
+        assert transport.closed is not bool(waiting)
+        assert (protocol.timeout_keep_alive_task is not None) is bool(waiting)
+    finally:
+        server_end.close()
+        client_end.close()
+        loop.close()
 
 
 def test_serve_bounds_malloc_arenas_unless_the_operator_did(
