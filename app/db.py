@@ -258,7 +258,9 @@ class DriverStatement:
         args: Any = values
         if compiled.positions is not None:
             args = [values[name] for name in compiled.positions]
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        # The driver's own connection (the same object as ``driver_connection`` with a sync
+        # driver), which a connection detached from its pool (``app.kept_reads``) still has.
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
             # Listeners (statement counters, tracing) still see it; none costs nothing.
             connection.dispatch.before_cursor_execute(

@@ -85,6 +85,8 @@ def watch_pool(engine: Engine) -> None:
     """Keeps ``corpus_db_pool_connections_in_use`` in step with ``engine``'s pool."""
     event.listen(engine, "checkout", lambda *_: POOL_IN_USE.inc())
     event.listen(engine, "checkin", lambda *_: POOL_IN_USE.dec())
+    # A connection taken out of the pool for good (``app.kept_reads``) is not checked in.
+    event.listen(engine, "detach", lambda *_: POOL_IN_USE.dec())
 
 
 def share_between_workers(workers: int) -> Path | None:

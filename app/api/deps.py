@@ -13,6 +13,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.db import read_only, reads_inline, unit_of_work
 from app.db_faults import DATABASE_ERRORS
+from app.kept_reads import kept_read
 from app.replica import ReadRoute, on_replica, replica_failed
 
 T = TypeVar("T")
@@ -119,7 +120,8 @@ async def read(
     """``work(session)`` in a read-only session: inline on SQLite, in a thread elsewhere.
 
     The read endpoints are ``async`` and call this rather than taking ``SessionDep``, so a
-    SQLite read costs no thread hop at all (see ``db.reads_inline``). A long read gives
+    SQLite read costs no thread hop at all (see ``db.reads_inline``) nor a pool round trip
+    (``app.kept_reads``). A long read gives
     ``threads``: it always runs in a worker thread, as many at once as that limiter allows.
     """
 
@@ -133,5 +135,8 @@ async def read(
     if threads is not None:
         return await to_thread.run_sync(run, limiter=threads)
     if reads_inline(engine):
-        return run()
+        # SQLite, which has no replicas (``replica.refuse_sqlite_replica``): on the
+        # connection this thread keeps, without a pool round trip.
+        with kept_read(engine) as session:
+            return work(session)
     return await run_in_threadpool(run)
