@@ -1,8 +1,8 @@
 """Reading articles: pages of stored summaries and whole stored documents, as JSON bytes.
 
 Documents are built once, when an article is written (``app.articles``); a read finds the
-ids it wants over the narrow ``article`` columns and then joins the stored bytes. No ORM
-object is built: the statements run on the session's connection.
+ids it wants over the narrow ``article`` columns and joins the stored bytes. No ORM object
+is built: the statements run on the session's connection.
 """
 
 from collections.abc import Iterable, Sequence
@@ -123,6 +123,16 @@ class SummaryPage:
     next_key: list[Any] | None
 
 
+def _page_select(keyset: Keyset, *, joined: bool) -> Select[Any]:
+    """The sort keys of ``article`` rows, and with ``joined`` each one's stored summary."""
+    keys = select(*(k.column for k in keyset.keys))
+    if not joined:
+        return keys
+    return keys.add_columns(DOCUMENT.c.summary).join(
+        DOCUMENT, DOCUMENT.c.article_id == ARTICLE.c.id
+    )
+
+
 def list_articles(
     session: Session,
     *,
@@ -133,14 +143,22 @@ def list_articles(
 ) -> SummaryPage:
     """One page of article summaries matching ``article_filter``, after ``after`` in ``keyset``.
 
-    The page is found over the sort keys alone, then its stored summaries are read by id.
+    The page is found over the sort keys and its stored summaries are read by id: in the
+    same statement when an index gives the matching rows in order (a second statement cost
+    such a page as much as the first), else in a second one. Joined to a page that is
+    sorted first, the summaries were sorted too, or SQLite led with the documents (a tag's
+    list, a collection by ``updated_at``: 2-5x slower on the dev archive).
     """
+    joined = article_filter.indexed_order(keyset.name)
     stmt = Shaped(
-        shape=("articles", article_filter.shape()),
-        build=lambda: article_filter.apply(select(*(k.column for k in keyset.keys))),
+        shape=("articles", joined, article_filter.shape()),
+        build=lambda: article_filter.apply(_page_select(keyset, joined=joined)),
         params=article_filter.params(),
     )
     page = fetch_page(session, stmt, keyset, after=after, limit=limit)
+    if joined:
+        items = [bytes(row.summary) for row in page.rows]
+        return SummaryPage(items=items, next_key=page.next_key)
     ids = [row.id for row in page.rows]
     stored = summaries(session, ids)
     # An article deleted between the two reads is left out; the cursor still follows the page.

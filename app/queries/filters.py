@@ -61,6 +61,18 @@ class ArticleFilter:
             stmt = stmt.where(col(Article.published_at) < before)
         return stmt
 
+    def indexed_order(self, sort: str) -> bool:
+        """Whether an index of ``article`` gives this filter's rows in ``sort`` order, so that
+        a page reads its own rows and no more (``ix_article_published``,
+        ``ix_article_collection_published``, ``ix_article_updated``); a tag or an author
+        narrows by a subquery whose matches are sorted first."""
+        if self.tags or self.author is not None:
+            return False
+        if sort.lstrip("-") == "published_at":
+            return True
+        bounded = self.published_after is not None or self.published_before is not None
+        return self.collection is None and not bounded
+
     def shape(self) -> tuple[Any, ...]:
         """What the SQL of ``apply`` depends on: which conditions are given, not their values."""
         return (
