@@ -18,6 +18,7 @@ import json
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, and_, bindparam, false, or_, true
@@ -57,6 +58,14 @@ def _sign(payload: str, secret: str) -> str:
 
 def encode_cursor(key: Sequence[Any], *, scope: str, secret: str) -> str:
     """An opaque cursor for the row whose sort key is ``key`` (JSON values), valid for ``scope``."""
+    return _cursor(tuple(key), scope, secret)
+
+
+# The same first pages are asked for again and again, each ending at the same key: its
+# cursor (JSON, base64 and an HMAC, ~4% of a page request under load) is made once. A key's
+# values are a keyset's JSON scalars (strings, ints, None), which compare as their JSON does.
+@lru_cache(maxsize=4096)
+def _cursor(key: tuple[Any, ...], scope: str, secret: str) -> str:
     body = json.dumps({"v": CURSOR_VERSION, "s": scope, "k": list(key)}, separators=(",", ":"))
     payload = _b64(body.encode())
     return f"{payload}.{_sign(payload, secret)}"

@@ -6,6 +6,7 @@ page, ``Cache-Control``, and a ``304`` when the client's copy is current.
 """
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode
 
@@ -64,10 +65,15 @@ def next_page_link(request: Request, cursor: str) -> str:
     ``request.url.include_query_params(cursor=cursor)`` would make it, without building and
     parsing a whole URL twice."""
     scope = request.scope
+    return _link(scope["path"], scope.get("query_string", b""), cursor)
+
+
+@lru_cache(maxsize=4096)  # the first pages of the same lists, again and again
+def _link(path: str, query_string: bytes, cursor: str) -> str:
     # Starlette's URL escapes these in a path; the path then goes percent-encoded, since a
     # header is Latin-1 (a tag name, say).
-    path = scope["path"].replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
+    path = path.replace("?", "%3F").replace("#", "%23").replace("\\", "%5C")
     path = quote(path, safe="/:@!$&'()*+,;=-._~")
-    given = parse_qsl(scope.get("query_string", b"").decode(), keep_blank_values=True)
+    given = parse_qsl(query_string.decode(), keep_blank_values=True)
     query = urlencode([*((k, v) for k, v in given if k != "cursor"), ("cursor", cursor)])
     return f'<{path}?{query}>; rel="next"'
