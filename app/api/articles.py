@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import Session
 
 from app.api.counting import ListCountingDep
-from app.api.deps import EngineDep, SettingsDep, engine_of, read, settings_of
+from app.api.deps import SORTING_THREADS, EngineDep, SettingsDep, engine_of, read, settings_of
 from app.api.listing import (
     NO_NUL,
     PAGE_HEADERS,
@@ -15,6 +15,7 @@ from app.api.listing import (
     ArticlePagingDep,
     ArticlesPage,
     articles_page,
+    sorts_first,
 )
 from app.api.pages import page_response
 from app.api.problems import problem_responses
@@ -76,6 +77,7 @@ async def list_articles(
             paging=paging,
             counting=counting,
         ),
+        threads=SORTING_THREADS if sorts_first(article_filter, paging, counting) else None,
     )
 
 

@@ -112,6 +112,9 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 # each one at work holds its own sorter's memory, so a few at a time share the cores and
 # the rest wait, rather than sixteen at once holding sixteen.
 SEARCH_THREADS = CapacityLimiter(2)
+# A list whose matches are sorted before its page is cut (a tag's, an author's; see
+# ``listing.sorts_first``) takes milliseconds: in threads, while the loop serves the rest.
+SORTING_THREADS = CapacityLimiter(4)
 
 
 async def read(

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.api.articles import PAGE_EXAMPLE
 from app.api.counting import ListCounting
-from app.api.deps import read
+from app.api.deps import SORTING_THREADS, read
 from app.api.listing import ArticlePaging, articles_page
 from app.api.page_docs import page_responses
 from app.config import Settings
@@ -52,4 +52,5 @@ async def named_articles(
             counting=counting,
         )
 
-    return await read(engine, answer)
+    # Narrowed to a name, the matches are sorted before the page is cut: in a thread.
+    return await read(engine, answer, threads=SORTING_THREADS)

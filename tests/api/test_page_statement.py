@@ -1,12 +1,18 @@
 """A page of articles joins its stored summaries in its own statement where an index gives
-the order, and reads them by id where the matches are sorted first: the same bytes."""
+the order, and reads them by id where the matches are sorted first: the same bytes. A list
+that sorts its matches first reads in a worker thread, not on the event loop."""
 
+import threading
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from api.conftest import Archive
+from app.api.counting import FacetRequest, ListCounting
+from app.api.listing import ArticlePaging, sorts_first
 from app.db import read_only
 from app.queries import articles as queries
 from app.queries.filters import ArticleFilter, article_keyset
@@ -54,3 +60,34 @@ def test_the_summaries_are_joined_where_an_index_gives_the_order() -> None:
     assert not ArticleFilter(published_after=datetime(2024, 1, 1)).indexed_order("updated_at")
     assert not ArticleFilter(tags=("美国",)).indexed_order("-published_at")
     assert not ArticleFilter(author="水星").indexed_order("-published_at")
+
+
+def test_a_list_that_sorts_its_matches_reads_off_the_event_loop(
+    client: TestClient, archive: Archive, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads: dict[str, threading.Thread] = {}
+    real = queries.list_articles
+
+    def recorded(session: Session, **kwargs: Any) -> queries.SummaryPage:
+        threads[kwargs["article_filter"].tags[0] if kwargs["article_filter"].tags else ""] = (
+            threading.current_thread()
+        )
+        return real(session, **kwargs)
+
+    monkeypatch.setattr(queries, "list_articles", recorded)
+    loop_thread = client.portal.call(threading.current_thread)  # type: ignore[union-attr]
+    assert client.get("/articles").status_code == 200
+    assert client.get("/tags/美国/articles").status_code == 200
+    dialect = client.app.state.engine.dialect.name  # type: ignore[attr-defined]
+    assert (threads[""] is loop_thread) == (dialect == "sqlite")  # PostgreSQL: always a thread
+    assert threads["美国"] is not loop_thread
+
+
+def test_a_read_sorts_first_for_a_name_an_unindexed_order_or_counts() -> None:
+    brief = ListCounting(total=False, facets=FacetRequest(facets=(), size=10))
+    paging = ArticlePaging(limit=20, cursor=None, sort="-published_at", fields=None)
+    assert not sorts_first(ArticleFilter(), paging, brief)
+    assert sorts_first(ArticleFilter(tags=("美国",)), paging, brief)
+    assert sorts_first(ArticleFilter(), paging, ListCounting(total=True, facets=brief.facets))
+    by_update = ArticlePaging(limit=20, cursor=None, sort="updated_at", fields=None)
+    assert sorts_first(ArticleFilter(collection="gnews"), by_update, brief)
