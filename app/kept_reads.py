@@ -76,8 +76,9 @@ def _reader(engine: Engine) -> KeptReader | None:
         reader.close()
         reader = None
     if reader is None:
-        while len(kept) >= KEPT_PER_THREAD:
-            kept.pop(next(iter(kept))).close()
+        idle = [e for e, r in kept.items() if not r.busy]  # a reader at work stays open
+        for oldest in idle[: max(0, len(kept) + 1 - KEPT_PER_THREAD)]:
+            kept.pop(oldest).close()
         reader = kept[engine] = KeptReader(engine)
     return None if reader.busy else reader
 

@@ -132,3 +132,17 @@ def test_the_pool_gauge_does_not_count_a_kept_connection(database_url: str) -> N
         assert POOL_IN_USE._value.get() == before
     finally:
         engine.dispose()
+
+
+def test_a_reader_at_work_is_not_closed_to_make_room(database_url: str) -> None:
+    if not database_url.startswith("sqlite"):
+        pytest.skip("only inline (SQLite) reads keep a connection")
+    engines = [make_engine(database_url) for _ in range(KEPT_PER_THREAD + 1)]
+    try:
+        with kept_read(engines[0]) as outer:
+            for other in engines[1:]:
+                _driver_connection(other)
+            assert _count(outer) == 0  # still open in the middle of its read
+    finally:
+        for e in engines:
+            e.dispose()
