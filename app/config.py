@@ -110,14 +110,6 @@ class Settings(BaseSettings):
         ),
     )
 
-    pg_search_rum: bool = Field(
-        default=True,
-        description=(
-            "Migration 0014 indexes PostgreSQL's search chunks with RUM (positions in the "
-            "index) when the server has the extension; false keeps core PostgreSQL's GIN."
-        ),
-    )
-
     facet_size: int = Field(
         default=10,
         ge=1,

@@ -264,38 +264,3 @@ def rebuild(connection: Connection, batch: int = 500, *, lengths: bool = True) -
             return
         _insert(connection, texts, lengths=lengths)
         after = texts[-1].id
-
-
-# The chunk index: GIN (core PostgreSQL) or RUM, whose posting lists keep each lexeme's
-# positions, so a ``<->`` phrase is decided in the index instead of by reading every chunk
-# that holds all of its characters (migration 0014).
-GIN_INDEX = "ix_article_search_chunk_tokens"
-RUM_INDEX = "ix_article_search_chunk_positions"
-
-
-def rum_available(connection: Connection) -> bool:
-    """Whether this server can give the chunks a RUM index: the extension is installed in
-    the database, or it is available and this role may create it (a superuser)."""
-    row = connection.exec_driver_sql(
-        "SELECT installed_version IS NOT NULL, "
-        "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user) "
-        "FROM pg_available_extensions WHERE name = 'rum'"
-    ).first()
-    return row is not None and bool(row[0] or row[1])
-
-
-def index_with_rum(connection: Connection) -> None:
-    """Replace the chunks' GIN index by a RUM index (the extension created if need be)."""
-    connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS rum")
-    connection.exec_driver_sql(
-        f"CREATE INDEX {RUM_INDEX} ON article_search_chunk USING rum (tokens rum_tsvector_ops)"
-    )
-    connection.exec_driver_sql(f"DROP INDEX {GIN_INDEX}")
-
-
-def index_with_gin(connection: Connection) -> None:
-    """Replace the chunks' RUM index by core PostgreSQL's GIN (the extension stays)."""
-    connection.exec_driver_sql(
-        f"CREATE INDEX {GIN_INDEX} ON article_search_chunk USING GIN (tokens)"
-    )
-    connection.exec_driver_sql(f"DROP INDEX {RUM_INDEX}")

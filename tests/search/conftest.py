@@ -54,19 +54,6 @@ def add_docs(engine: Engine, docs: Sequence[Doc]) -> list[str]:
     return ids
 
 
-def chunk_index(engine: Engine) -> tuple[str, str] | None:
-    """The name and access method of the index on the chunks' vectors, or None."""
-    with engine.connect() as conn:
-        found = conn.exec_driver_sql(
-            "SELECT i.relname, am.amname FROM pg_index x "
-            "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_am am ON am.oid = i.relam "
-            "JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = ANY(x.indkey) "
-            "WHERE x.indrelid = 'article_search_chunk'::regclass AND a.attname = 'tokens'"
-        ).all()
-    assert len(found) <= 1, found  # never both: each write would update two large indexes
-    return (found[0][0], found[0][1]) if found else None
-
-
 @pytest.fixture
 def index(engine: Engine) -> object:
     """``index(docs)``: adds and indexes articles on the test's database."""
