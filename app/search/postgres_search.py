@@ -30,14 +30,21 @@ _HEAD_OCCURRENCES = "{0,0,1,0}"
 _ONE_OCCURRENCE = "{1,1,1,1}"
 
 
-def phrase_query(term: Term) -> str:
-    """One term as ``tsquery`` input: its characters and words in a row, ``'a' <-> 'b'``."""
+def phrase_query(term: Term, *, weight: str = "") -> str:
+    """One term as ``tsquery`` input: its characters and words in a row, ``'a' <-> 'b'``;
+    with ``weight``, each of them at that weight only (``'a':B <-> 'b':B``)."""
     parts: list[str] = []
     for lexeme, distance in query_characters(term.folded):
         if parts:
             parts.append("<->" if distance == 1 else f"<{distance}>")
-        parts.append(lexeme_literal(lexeme))
+        parts.append(lexeme_literal(lexeme) + (f":{weight}" if weight else ""))
     return " ".join(parts)
+
+
+def head_query(term: Term) -> str:
+    """The term's phrase at weight B: it matches a chunk only where an occurrence lies
+    wholly inside the chunk's head (the positions it repeats from the chunk before)."""
+    return phrase_query(term, weight="B")
 
 
 def phrase_vector(term: Term) -> str:
@@ -64,7 +71,8 @@ def _intersection(terms: Sequence[Term]) -> tuple[str, dict[str, str]]:
 
 
 def _bm25_sql(count: int) -> str:
-    """The scoring statement for ``count`` terms (parameters ``:t<n>``, ``:v<n>``, ``:any``).
+    """The scoring statement for ``count`` terms (parameters ``:t<n>``, ``:h<n>``, ``:v<n>``,
+    ``:any``).
 
     One pass over the chunks holding any term counts each term's occurrences per chunk;
     summed per article they give BM25's term frequencies (title occurrences weighted), and
@@ -81,9 +89,12 @@ def _bm25_sql(count: int) -> str:
     """
     n = range(count)
     query = [f"CAST(:t{i} AS tsquery)" for i in n]
+    # The head's occurrences are counted only in a chunk whose head holds one (``:h<n>``,
+    # ``head_query``): most heads hold none, and that match costs far less than a count.
     occurrences = ", ".join(
         f"CAST(ts_rank_cd('{_ALL_OCCURRENCES}', tokens, {query[i]}) AS float8) - CASE WHEN "
-        f"chunk > 0 THEN ts_rank_cd('{_HEAD_OCCURRENCES}', tokens, {query[i]}) ELSE 0 END AS c{i}"
+        f"chunk > 0 AND tokens @@ CAST(:h{i} AS tsquery) "
+        f"THEN ts_rank_cd('{_HEAD_OCCURRENCES}', tokens, {query[i]}) ELSE 0 END AS c{i}"
         for i in n
     )
     per_article = ", ".join(
@@ -129,6 +140,7 @@ def hits(connection: Connection, terms: Sequence[Term]) -> Subquery:
     """
     del connection  # the statistics are read inside the statement, in its snapshot
     params = {f"t{i}": phrase_query(term) for i, term in enumerate(terms)}
+    params |= {f"h{i}": head_query(term) for i, term in enumerate(terms)}
     params |= {f"v{i}": phrase_vector(term) for i, term in enumerate(terms)}
     params["any"] = " | ".join(f"({phrase_query(term)})" for term in terms)
     statement = text(_bm25_sql(len(terms))).bindparams(**params)
