@@ -30,14 +30,21 @@ _HEAD_OCCURRENCES = "{0,0,1,0}"
 _ONE_OCCURRENCE = "{1,1,1,1}"
 
 
-def phrase_query(term: Term) -> str:
-    """One term as ``tsquery`` input: its characters and words in a row, ``'a' <-> 'b'``."""
+def phrase_query(term: Term, *, weight: str = "") -> str:
+    """One term as ``tsquery`` input: its characters and words in a row, ``'a' <-> 'b'``;
+    with ``weight``, each of them at that weight only (``'a':B <-> 'b':B``)."""
     parts: list[str] = []
     for lexeme, distance in query_characters(term.folded):
         if parts:
             parts.append("<->" if distance == 1 else f"<{distance}>")
-        parts.append(lexeme_literal(lexeme))
+        parts.append(lexeme_literal(lexeme) + (f":{weight}" if weight else ""))
     return " ".join(parts)
+
+
+def head_query(term: Term) -> str:
+    """The term's phrase at weight B: it matches a chunk only where an occurrence lies
+    wholly inside the chunk's head (the positions it repeats from the chunk before)."""
+    return phrase_query(term, weight="B")
 
 
 def phrase_vector(term: Term) -> str:
@@ -63,15 +70,35 @@ def _intersection(terms: Sequence[Term]) -> tuple[str, dict[str, str]]:
     return " INTERSECT ".join(selects), params
 
 
-def _bm25_sql(count: int) -> str:
-    """The scoring statement for ``count`` terms (parameters ``:t<n>``, ``:v<n>``, ``:any``).
+# avg(token_count) is this same numeric division of the sum by the count; sums over the one
+# row are zeros when it is missing.
+_STATS = (
+    "stats AS MATERIALIZED (SELECT CAST(coalesce(sum(articles), 0) AS float8) AS n, "
+    "  CAST(sum(tokens) / NULLIF(sum(articles), 0) AS float8) AS avgdl "
+    "  FROM article_search_total)"
+)
 
-    One pass over the chunks holding any term counts each term's occurrences per chunk;
-    summed per article they give BM25's term frequencies (title occurrences weighted), and
-    whether the article holds each term; counting those articles over the whole result (a
-    window) gives each term's document frequency. The article's length comes from
-    ``article_search_length``, the index's size and total length from the one row of
-    ``article_search_total`` (kept by triggers, migration 0013).
+
+def _score_sql(count: int, frequency: str) -> str:
+    """The integer score of a ``found`` article: BM25 with ``{frequency}.n<i>`` articles
+    holding term i, plus the title tier."""
+    bm25 = " + ".join(
+        f"greatest(ln((stats.n - {frequency}.n{i} + 0.5) / ({frequency}.n{i} + 0.5)), "
+        f"{MIN_IDF}) * found.f{i} * {K1 + 1} / "
+        f"(found.f{i} + {K1} * (1 - {B} + {B} * length.token_count / stats.avgdl))"
+        for i in range(count)
+    )
+    in_title = " AND ".join(f"found.title{i}" for i in range(count))
+    return (
+        f"CAST(round(CAST((CASE WHEN {in_title} THEN {TITLE_TIER} ELSE 0 END + {bm25}"
+        f") * {SCORE_SCALE} AS numeric)) AS BIGINT)"
+    )
+
+
+def _counted_sql(count: int, among: str = "") -> str:
+    """Each term's occurrences per article (``f<i>``, title occurrences weighted; ``title<i>``,
+    whether its title holds one; ``m<i>``, whether it holds one), counted in one pass over
+    the chunks holding any term (``among``: of these articles only).
 
     ``OFFSET 0`` keeps the counts in the scan, so the wide vectors are read once, each
     function runs once per chunk, and no vector travels into a sort; unlike a materialized
@@ -81,9 +108,12 @@ def _bm25_sql(count: int) -> str:
     """
     n = range(count)
     query = [f"CAST(:t{i} AS tsquery)" for i in n]
+    # The head's occurrences are counted only in a chunk whose head holds one (``:h<n>``,
+    # ``head_query``): most heads hold none, and that match costs far less than a count.
     occurrences = ", ".join(
         f"CAST(ts_rank_cd('{_ALL_OCCURRENCES}', tokens, {query[i]}) AS float8) - CASE WHEN "
-        f"chunk > 0 THEN ts_rank_cd('{_HEAD_OCCURRENCES}', tokens, {query[i]}) ELSE 0 END AS c{i}"
+        f"chunk > 0 AND tokens @@ CAST(:h{i} AS tsquery) "
+        f"THEN ts_rank_cd('{_HEAD_OCCURRENCES}', tokens, {query[i]}) ELSE 0 END AS c{i}"
         for i in n
     )
     per_article = ", ".join(
@@ -93,32 +123,49 @@ def _bm25_sql(count: int) -> str:
         f"coalesce(sum(c{i}) FILTER (WHERE field = {TITLE}), 0) > 0 AS title{i}"
         for i in n
     )
-    document_frequency = ", ".join(
-        f"CAST(count(*) FILTER (WHERE m{i}) OVER () AS float8) AS n{i}" for i in n
-    )
-    bm25 = " + ".join(
-        f"greatest(ln((stats.n - found.n{i} + 0.5) / (found.n{i} + 0.5)), {MIN_IDF}) * found.f{i} "
-        f"* {K1 + 1} / (found.f{i} + {K1} * (1 - {B} + {B} * length.token_count / stats.avgdl))"
-        for i in n
-    )
-    every = " AND ".join(f"found.m{i}" for i in n)
-    in_title = " AND ".join(f"found.title{i}" for i in n)
+    among = f" AND article_id IN ({among})" if among else ""
     return (
-        # avg(token_count) is this same numeric division of the sum by the count; sums over
-        # the one row are zeros when it is missing.
-        "WITH stats AS MATERIALIZED (SELECT CAST(coalesce(sum(articles), 0) AS float8) AS n, "
-        "  CAST(sum(tokens) / NULLIF(sum(articles), 0) AS float8) AS avgdl "
-        "  FROM article_search_total) "
-        "SELECT found.article_id AS article_id, CAST(round(CAST(("
-        f"  CASE WHEN {in_title} THEN {TITLE_TIER} ELSE 0 END + {bm25}"
-        f") * {SCORE_SCALE} AS numeric)) AS BIGINT) AS score "
-        f"FROM (SELECT *, {document_frequency} FROM ("
-        f"  SELECT article_id, {per_article} FROM ("
-        f"    SELECT article_id, field, {occurrences} FROM article_search_chunk "
-        "     WHERE tokens @@ CAST(:any AS tsquery) OFFSET 0) AS counted "
-        "  GROUP BY article_id) AS summed) AS found "
+        f"SELECT article_id, {per_article} FROM ("
+        f"  SELECT article_id, field, {occurrences} FROM article_search_chunk "
+        f"   WHERE tokens @@ CAST(:any AS tsquery){among} OFFSET 0) AS counted "
+        "GROUP BY article_id"
+    )
+
+
+def _bm25_sql(count: int) -> str:
+    """The scoring statement for ``count`` terms (parameters ``:t<n>``, ``:h<n>``, ``:v<n>``,
+    ``:any``): ``_counted_sql``'s counts give BM25's term frequencies; counting the articles
+    that hold each term gives its document frequency. The article's length comes from
+    ``article_search_length``, the index's size and total length from the one row of
+    ``article_search_total`` (kept by triggers, migration 0013).
+
+    One term: every article counted holds it, so a window over them counts its document
+    frequency. Several: which articles hold which term is matched first (``held``, no
+    counting), and only the articles holding every term are counted, so a rare term paired
+    with one most articles hold (``别针 作者``) does not rank every chunk of the common one.
+    """
+    if count == 1:
+        return (
+            f"WITH {_STATS} "
+            f"SELECT found.article_id AS article_id, {_score_sql(1, 'found')} AS score "
+            f"FROM (SELECT *, CAST(count(*) OVER () AS float8) AS n0 "
+            f"  FROM ({_counted_sql(1)}) AS summed WHERE m0) AS found "
+            "JOIN article_search_length AS length ON length.article_id = found.article_id "
+            "CROSS JOIN stats"
+        )
+    n = range(count)
+    held = ", ".join(f"bool_or(tokens @@ CAST(:t{i} AS tsquery)) AS m{i}" for i in n)
+    frequency = ", ".join(f"CAST(count(*) FILTER (WHERE m{i}) AS float8) AS n{i}" for i in n)
+    every = " AND ".join(f"m{i}" for i in n)
+    return (
+        f"WITH {_STATS}, "
+        f"held AS MATERIALIZED (SELECT article_id, {held} FROM article_search_chunk "
+        "  WHERE tokens @@ CAST(:any AS tsquery) GROUP BY article_id), "
+        f"frequency AS MATERIALIZED (SELECT {frequency} FROM held) "
+        f"SELECT found.article_id AS article_id, {_score_sql(count, 'frequency')} AS score "
+        f"FROM ({_counted_sql(count, f'SELECT article_id FROM held WHERE {every}')}) AS found "
         "JOIN article_search_length AS length ON length.article_id = found.article_id "
-        f"CROSS JOIN stats WHERE {every}"
+        "CROSS JOIN stats CROSS JOIN frequency"
     )
 
 
@@ -129,6 +176,7 @@ def hits(connection: Connection, terms: Sequence[Term]) -> Subquery:
     """
     del connection  # the statistics are read inside the statement, in its snapshot
     params = {f"t{i}": phrase_query(term) for i, term in enumerate(terms)}
+    params |= {f"h{i}": head_query(term) for i, term in enumerate(terms)}
     params |= {f"v{i}": phrase_vector(term) for i, term in enumerate(terms)}
     params["any"] = " | ".join(f"({phrase_query(term)})" for term in terms)
     statement = text(_bm25_sql(len(terms))).bindparams(**params)
