@@ -23,6 +23,7 @@ from app.config import Settings, get_settings
 from app.db import make_engine
 from app.db_faults import database_timeouts
 from app.docs import install_docs
+from app.http.route_index import install_route_index
 from app.http.setup import install_http
 from app.metrics import watch_pool
 from app.reader import install_reader
@@ -83,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_docs(app)
     install_reader(app)
     install_spec(app)
+    install_route_index(app)
     return app
 
 

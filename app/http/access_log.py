@@ -3,30 +3,32 @@ the app's other log lines carry the id of the request they were written for."""
 
 import json
 import logging
-import os
+import random
 import re
 import sys
 import time
 from contextvars import ContextVar
 from typing import TextIO
 
-from starlette.datastructures import Headers, MutableHeaders
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from app.metrics import ROUTE_TEMPLATE_KEY, observe_request
 
 log = logging.getLogger("app.access")
+# One encoder for every access line: ``json.dumps`` with options builds a new one per call.
+_ACCESS_LINE = json.JSONEncoder(ensure_ascii=False)
 REQUEST_ID_HEADER = "X-Request-ID"
 # A client's id is echoed only when it is short, printable ASCII: it goes into logs and headers.
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 
-def request_id_from(headers: Headers) -> str:
+def request_id_from(given: str | None) -> str:
     """The client's X-Request-ID when it is safe to echo, else a new one."""
-    given = headers.get("x-request-id")
     if given and _SAFE_ID.match(given):
         return given
-    return os.urandom(16).hex()  # as random as uuid4().hex, without building a UUID
+    # 32 hex digits like uuid4().hex, without a system call: an id must be unique, not secret
+    # (``random`` reseeds in every forked worker).
+    return f"{random.getrandbits(128):032x}"
 
 
 # The request being answered, for every log line written while it is (see JsonLines).
@@ -74,55 +76,35 @@ def ensure_access_handler() -> None:
         log.setLevel(logging.INFO)
 
 
-class RequestContextMiddleware:
-    """Gives each request an id (echoed in X-Request-ID) and logs one JSON line when it ends."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        headers = Headers(scope=scope)
-        request_id = request_id_from(headers)
-        scope.setdefault("state", {})["request_id"] = request_id
-        # Copied into the worker threads of sync routes too (anyio copies the context).
-        current_request_id.set(request_id)
-        status, sent = 500, 0
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status, sent
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
-            elif message["type"] == "http.response.body":
-                sent += len(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            seconds = time.perf_counter() - started
-            route = scope.get("route")  # set by the router when a route matched
-            template = getattr(route, "path", None) or scope.get(ROUTE_TEMPLATE_KEY)
-            observe_request(scope["method"], template, status, seconds)
-            client = scope.get("client")
-            log.info(
-                json.dumps(
-                    {
-                        "event": "request",
-                        "request_id": request_id,
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "query": scope.get("query_string", b"").decode("latin-1"),
-                        "status": status,
-                        "bytes": sent,
-                        "duration_ms": round(seconds * 1000, 3),
-                        "client": client[0] if client else None,
-                        "user_agent": headers.get("user-agent"),
-                    },
-                    ensure_ascii=False,
-                )
-            )
+def log_request(
+    scope: Scope,
+    request_id: str,
+    user_agent: str | None,
+    status: int,
+    sent: int,
+    started: float,
+) -> None:
+    """Counts the answered request in the metrics and writes its access line."""
+    seconds = time.perf_counter() - started
+    route = scope.get("route")  # set by the router when a route matched
+    template = getattr(route, "path", None) or scope.get(ROUTE_TEMPLATE_KEY)
+    observe_request(scope["method"], template, status, seconds)
+    if not log.isEnabledFor(logging.INFO):
+        return
+    client = scope.get("client")
+    line = _ACCESS_LINE.encode(
+        {
+            "event": "request",
+            "request_id": request_id,
+            "method": scope["method"],
+            "path": scope["path"],
+            "query": scope.get("query_string", b"").decode("latin-1"),
+            "status": status,
+            "bytes": sent,
+            "duration_ms": round(seconds * 1000, 3),
+            "client": client[0] if client else None,
+            "user_agent": user_agent,
+        }
+    )
+    # ``log.info`` without its search of the stack for the caller: the line says where it is.
+    log.handle(log.makeRecord(log.name, logging.INFO, __file__, 0, line, (), None, "log_request"))

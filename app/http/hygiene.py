@@ -3,64 +3,53 @@
 from typing import Any
 
 import orjson
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from app.errors import PROBLEM_MEDIA_TYPE, problem_document
 
+# A body is what its type says: on every response.
+NOSNIFF = ("X-Content-Type-Options", "nosniff")
 
-class HeadMiddleware:
-    """Answers ``HEAD`` as the ``GET`` of the same URL would, headers only.
+
+def as_get(scope: Scope) -> Scope:
+    """The scope the app answers a ``HEAD`` with: the same request as a ``GET``.
 
     FastAPI routes declare GET alone, so HEAD was a 405 everywhere. The app runs the GET
     (ETag, 304, gzip and lengths all come out the same); once its headers are sent the
-    response is complete, so a stream such as ``/export`` is cancelled, not read to its end.
+    response is complete (``HEAD_END``), so a stream such as ``/export`` is cancelled, not
+    read to its end. A copy: the router's notes (the route) stay out of the request's scope.
     """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
-            await self.app(scope, receive, send)
-            return
-        answered = False
-
-        async def headers_only(message: Message) -> None:
-            nonlocal answered
-            if answered or message["type"] != "http.response.start":
-                return
-            answered = True
-            # The server sees HEAD in its own scope and sends no body bytes itself.
-            await send(message)
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-
-        await self.app({**scope, "method": "GET"}, receive, headers_only)
+    return {**scope, "method": "GET"}
 
 
-class NoSniffMiddleware:
-    """``X-Content-Type-Options: nosniff`` on every response: a body is what its type says."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_header(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)["X-Content-Type-Options"] = "nosniff"
-            await send(message)
-
-        await self.app(scope, receive, with_header)
+# What a HEAD's answer ends with, right after its headers; the server sends no body itself.
+HEAD_END = {"type": "http.response.body", "body": b"", "more_body": False}
 
 
 class ProblemCORSMiddleware(CORSMiddleware):
-    """Starlette's CORS, with a refused preflight answered as problem+json like every error."""
+    """Starlette's CORS, with a refused preflight answered as problem+json like every error;
+    the HTTP layer asks it for preflights and for the headers of every other response."""
+
+    def is_preflight(self, scope: Scope, origin: str | None) -> bool:
+        """Whether the request is a CORS preflight (Starlette's test)."""
+        return (
+            origin is not None
+            and scope["method"] == "OPTIONS"
+            and any(name == b"access-control-request-method" for name, _ in scope["headers"])
+        )
+
+    def add_simple_headers(self, headers: MutableHeaders, origin: str | None) -> None:
+        """What Starlette's ``CORSMiddleware.send`` does to a response's headers."""
+        if origin is not None:
+            headers.update(self.simple_headers)
+            # With credentials the origin itself, never "*"; a list of origins mirrors one.
+            if self.allow_credentials if self.allow_all_origins else self.is_allowed_origin(origin):
+                self.allow_explicit_origin(headers, origin)
+                return
+        headers["Vary"] = ", ".join([*headers.getlist("Vary"), "Origin"])
 
     def preflight_response(self, request_headers: Any) -> Response:
         """Starlette's answer; its ``400 text/plain`` refusal becomes a problem."""
@@ -75,3 +64,7 @@ class ProblemCORSMiddleware(CORSMiddleware):
         return Response(
             orjson.dumps(body), status_code=400, headers=headers, media_type=PROBLEM_MEDIA_TYPE
         )
+
+    def preflight(self, scope: Scope) -> Response:
+        """The answer to a preflight request."""
+        return self.preflight_response(Headers(scope=scope))
