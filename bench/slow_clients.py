@@ -5,18 +5,24 @@ turns A B A B), opens ``--connections`` connections that each send the start of 
 and never its end, and meanwhile sends one ordinary ``GET --path`` every 50 ms on its own
 connection. Prints, per run: how many slow connections the server closed and when (seconds
 after they were opened: p50, max), and the latency of the ordinary requests (p50, p95,
-max, failures).
+max, failures), and for each ordinary request over 50 ms what the machine did meanwhile:
+how long the server's event-loop thread ran and how long it waited for a CPU, and how long
+the measuring client itself waited for one (the kernel's schedstat), so that a slow answer
+is the server's work or the shared machine's, measured rather than guessed. ``--burst``
+opens the slow connections all at once (a harder test: their accepting and their header
+timeouts then come together), not one after another.
 
 Bars (issue 13): every partial-header connection closed by the server within 30 s; an
 ordinary request meanwhile answers within 50 ms.
 
     flock /tmp/heavy.lock .venv/bin/python bench/slow_clients.py [--database-url URL]
-        [--connections 1000] [--seconds 30] [--baseline main] [--rounds 2]
+        [--connections 1000] [--seconds 30] [--baseline main] [--rounds 2] [--burst]
 """
 
 import argparse
 import asyncio
 import multiprocessing
+import os
 import resource
 import socket
 import subprocess
@@ -28,7 +34,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from served import served
+from served import Served, served
 from sides import this_tree_and_baseline
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,6 +51,28 @@ class Run:
     latencies_ms: list[float]
     failures: int
     sent_at: list[float]  # seconds from the slow connections' opening, per latency
+    waits: list["Waits"]  # per latency
+    load: float  # the machine's 1-minute load average at the end
+
+
+@dataclass(frozen=True)
+class Waits:
+    """Milliseconds, during one ordinary request, of the server's loop thread running and
+    waiting for a CPU, and of the measuring client waiting for one."""
+
+    server_ran: float
+    server_queued: float
+    client_queued: float
+
+
+def schedstat(path: str) -> tuple[float, float]:
+    """A thread's milliseconds on a CPU and waiting in a run queue (0, 0 when unknown)."""
+    try:
+        with open(path) as f:
+            ran, queued, _ = f.read().split()
+    except (OSError, ValueError):  # gone, or a kernel without schedstats
+        return 0.0, 0.0
+    return int(ran) / 1e6, int(queued) / 1e6
 
 
 def pct(values: Sequence[float], q: float) -> float:
@@ -88,34 +116,45 @@ def ordinary_get(port: int, path: str) -> bool:
 
 
 def ordinary_requests(
-    port: int, path: str, opened: float, until: float
-) -> tuple[list[float], list[float], int]:
+    port: int, path: str, opened: float, until: float, server_pid: int
+) -> tuple[list[float], list[float], list[Waits], int]:
     """One GET every 50 ms, each on a new connection, until ``until``: latencies, when each
-    was sent (seconds after ``opened``), failures."""
-    latencies, sent_at, failures = [], [], 0
+    was sent (seconds after ``opened``), the waits around each, failures."""
+    latencies, sent_at, waits, failures = [], [], [], 0
+    server_loop = f"/proc/{server_pid}/task/{server_pid}/schedstat"  # its main thread
     while time.monotonic() < until:
         at = time.monotonic() - opened
+        server_before, own_before = schedstat(server_loop), schedstat("/proc/thread-self/schedstat")
         started = time.perf_counter()
         try:
             ok = ordinary_get(port, path)
         except OSError:
             ok = False
         elapsed = (time.perf_counter() - started) * 1000
+        server_after, own_after = schedstat(server_loop), schedstat("/proc/thread-self/schedstat")
         if ok:
             latencies.append(elapsed)
             sent_at.append(at)
+            waits.append(
+                Waits(
+                    server_after[0] - server_before[0],
+                    server_after[1] - server_before[1],
+                    own_after[1] - own_before[1],
+                )
+            )
         else:
             failures += 1
         time.sleep(max(0.0, 0.05 - elapsed / 1000))
-    return latencies, sent_at, failures
+    return latencies, sent_at, waits, failures
 
 
 async def one_run(
     label: str,
-    base: str,
+    server: Served,
     path: str,
     connections: int,
     seconds: float,
+    burst: bool,
     measurer: ProcessPoolExecutor,
 ) -> Run:
     """The slow connections and the ordinary requests, side by side, for ``seconds``.
@@ -124,19 +163,23 @@ async def one_run(
     one they waited for the GIL whenever this event loop woke a thousand slow connections
     at once (their closing at the header timeout), and that wait was timed as the server's.
     """
-    port = int(base.rsplit(":", 1)[1])
+    port = int(server.base.rsplit(":", 1)[1])
     opened = time.monotonic()
     slow: list[asyncio.Task[float | None]] = []
     for _ in range(connections):
         slow.append(asyncio.create_task(slow_connection(port, seconds)))
-        await asyncio.sleep(0)  # let it connect before the next one
+        if not burst:
+            await asyncio.sleep(0)  # let it connect before the next one
     until = time.monotonic() + seconds
-    latencies, sent_at, failures = await asyncio.get_running_loop().run_in_executor(
-        measurer, ordinary_requests, port, path, opened, until
+    latencies, sent_at, waits, failures = await asyncio.get_running_loop().run_in_executor(
+        measurer, ordinary_requests, port, path, opened, until, server.pid
     )
     results = await asyncio.gather(*slow)
     closed = [r for r in results if r is not None]
-    return Run(label, closed, len(results) - len(closed), latencies, failures, sent_at)
+    load = os.getloadavg()[0]
+    return Run(
+        label, closed, len(results) - len(closed), latencies, failures, sent_at, waits, load
+    )
 
 
 def report(run: Run) -> None:
@@ -151,13 +194,21 @@ def report(run: Run) -> None:
         f"max {max(lat, default=float('nan')):.1f} ms, {run.failures} failed",
         flush=True,
     )
-    # When the slowest ones were sent tells whether the server's own work (the slow
-    # connections' opening, their closing at the header timeout) or the machine held them.
-    slowest = sorted(zip(lat, run.sent_at, strict=True), reverse=True)[:5]
-    over = sum(1 for ms in lat if ms > 50)
+    # When the slowest ones were sent, and what the server's loop thread and the client did
+    # meanwhile, tell the server's own work (its running) from the machine's (their waiting
+    # for a CPU; the rest of a slow answer, neither running nor queued, is the VM's).
+    slowest = sorted(zip(lat, run.sent_at, run.waits, strict=True), key=lambda r: -r[0])[:5]
+    over = [w for ms, w in zip(lat, run.waits, strict=True) if ms > 50]
+    queued = sum(1 for w in over if w.server_queued + w.client_queued > 25)
     print(
-        f"{'':>9}  over 50 ms: {over}; slowest (ms at s after opening): "
-        + ", ".join(f"{ms:.0f} at {at:.1f}" for ms, at in slowest),
+        f"{'':>9}  load {run.load:.1f}; over 50 ms: {len(over)} ({queued} with over 25 ms of "
+        "it waiting for a CPU); slowest (ms at s after opening: server ran/queued, "
+        "client queued ms): "
+        + ", ".join(
+            f"{ms:.0f} at {at:.1f}: {w.server_ran:.0f}/{w.server_queued:.0f}, "
+            f"{w.client_queued:.0f}"
+            for ms, at, w in slowest
+        ),
         flush=True,
     )
 
@@ -183,6 +234,9 @@ def main() -> None:
     parser.add_argument("--path", default="/articles?limit=20")
     parser.add_argument("--baseline", help="a commit to run in turns with this tree, e.g. main")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument(
+        "--burst", action="store_true", help="open the slow connections all at once"
+    )
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, args.connections + 500)), hard))
@@ -206,19 +260,24 @@ def run_sides(
     """Every side in turn, ``--rounds`` times, each on a fresh server."""
     for round_no in range(args.rounds):
         for label, command, cwd in sides:
+            own = resource.getrusage(resource.RUSAGE_SELF)
             with served(url, corpus=command, cwd=cwd, log=folder / "serve.log") as server:
                 run = asyncio.run(
                     one_run(
                         label,
-                        server.base,
+                        server,
                         args.path,
                         args.connections,
                         args.seconds,
+                        args.burst,
                         measurer,
                     )
                 )
             print(f"round {round_no + 1}", end=" ")
             report(run)
+            used = resource.getrusage(resource.RUSAGE_SELF)
+            cpu = used.ru_utime + used.ru_stime - own.ru_utime - own.ru_stime
+            print(f"{'':>9}  the slow connections' client used {cpu:.2f} s of CPU", flush=True)
 
 
 if __name__ == "__main__":

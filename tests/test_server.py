@@ -19,7 +19,13 @@ from uvicorn.config import Config
 from uvicorn.server import ServerState
 from writes.store import dump_store, make_token
 
-from app.server import MALLOC_ARENAS, CorpusHttpProtocol, bound_malloc_arenas, served_app
+from app.server import (
+    CLOSES_PER_TURN,
+    MALLOC_ARENAS,
+    CorpusHttpProtocol,
+    bound_malloc_arenas,
+    served_app,
+)
 
 TIMEOUT_S = 1.0  # header and body timeouts of the server under test
 SLACK_S = 3.0  # how much later than its timeout a close may come on a loaded machine
@@ -232,12 +238,16 @@ def test_a_request_that_came_while_the_server_was_held_up_is_answered_not_reset(
 
 
 class _Transport(asyncio.Transport):
-    """The parts of a transport the keep-alive timer uses, over a real socket."""
+    """The parts of a transport the timers use, over a real socket; what was written."""
 
     def __init__(self, sock: socket.socket) -> None:
         super().__init__()
         self.sock = sock
         self.closed = False
+        self.written = b""
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written += bytes(data)
 
     def get_extra_info(self, name: str, default: object = None) -> object:
         return self.sock if name == "socket" else default
@@ -270,6 +280,66 @@ def test_the_idle_timer_run_late_closes_only_a_connection_with_nothing_waiting(
         protocol.timeout_keep_alive_handler()
         assert transport.closed is not bool(waiting)
         assert (protocol.timeout_keep_alive_task is not None) is bool(waiting)
+    finally:
+        server_end.close()
+        client_end.close()
+        loop.close()
+
+
+def _loop_turn(loop: asyncio.AbstractEventLoop) -> None:
+    """One turn of the loop: the callbacks ready now run, those they schedule wait."""
+    loop.call_soon(loop.stop)
+    loop.run_forever()
+
+
+def test_connections_past_their_header_timeout_together_are_closed_a_few_per_turn() -> None:
+    """A thousand header timers firing in one turn would hold the loop for all their closes:
+    they are closed ``CLOSES_PER_TURN`` a turn, the loop reading its sockets in between."""
+    loop = asyncio.new_event_loop()
+    pairs = [socket.socketpair() for _ in range(2 * CLOSES_PER_TURN + 1)]
+    try:
+        config = Config(app=served_app, factory=True)
+        state = ServerState()
+        transports = []
+        for server_end, _ in pairs:
+            protocol = CorpusHttpProtocol(config, state, {}, loop)
+            protocol.transport = _Transport(server_end)
+            transports.append(protocol.transport)
+            protocol._header_deadline()  # the timers of all of them fire in one turn
+        assert not any(t.closed for t in transports)  # closed in turns to come, not this one
+        closed_by_turn = []
+        for _ in range(4):
+            _loop_turn(loop)
+            closed_by_turn.append(sum(t.closed for t in transports))
+        assert closed_by_turn == [CLOSES_PER_TURN, 2 * CLOSES_PER_TURN, len(pairs), len(pairs)]
+        assert all(t.written == b"" for t in transports)  # nothing was asked: only closed
+    finally:
+        for ends in pairs:
+            for end in ends:
+                end.close()
+        loop.close()
+
+
+def test_a_head_completed_after_its_timeout_is_not_read_but_answered_408() -> None:
+    """Bytes that come while the connection waits its turn to be closed are not parsed:
+    the request is refused as if closed at its timeout, and the app never sees it."""
+    loop = asyncio.new_event_loop()
+    server_end, client_end = socket.socketpair()
+    try:
+        protocol = CorpusHttpProtocol(Config(app=served_app, factory=True), ServerState(), {}, loop)
+        transport = _Transport(server_end)
+        protocol.transport = transport
+        protocol.data_received(b"GET /articles HTTP/1.1\r\nHost: x\r\n")
+        assert protocol.header_timer is not None and protocol.request_begun
+        protocol._cancel_header_timer()
+        protocol._header_deadline()  # as its timer would
+        protocol.data_received(b"X-Late: 1\r\n\r\n")
+        assert protocol.cycle is None and protocol.request_begun  # not parsed: no request
+        _loop_turn(loop)
+        assert transport.closed
+        status, headers, body = _response(transport.written)
+        assert status == 408 and headers["connection"] == "close"
+        assert "did not arrive within" in json.loads(body)["detail"]
     finally:
         server_end.close()
         client_end.close()
