@@ -48,6 +48,7 @@ from feed_memory import status_kb
 from served import served
 from sides import default_corpus, spread_ids, this_tree_and_baseline
 from slow_clients import pct
+from soak_timeline import client_lag, print_timeline, probe_rows
 
 REPO = Path(__file__).resolve().parent.parent
 CLI = str(Path(sys.executable).parent / "corpus")
@@ -78,9 +79,15 @@ class Tally:
     errors: list[str] = field(default_factory=list)
     error_count: int = 0
     retried: Counter[str] = field(default_factory=Counter)  # GETs closed before an answer
+    # (monotonic time the answer ended, ms) of every read, for the timeline
+    ends: list[tuple[float, float]] = field(default_factory=list)
+    ingests: list[tuple[float, float]] = field(default_factory=list)  # (start, end) of each
+    client_lag_ms: list[tuple[float, float]] = field(default_factory=list)  # (at, lateness)
 
     def add(self, kind: str, status: str, ms: float, what: str) -> None:
         self.latencies_ms.setdefault(kind, []).append(ms)
+        if not kind.startswith("write") and kind != "longpoll":
+            self.ends.append((time.monotonic(), ms))
         self.statuses.setdefault(kind, Counter())[status] += 1
         if not (status.isdigit() and (status[0] == "2" or status in ("304", "429"))):
             self.error_count += 1
@@ -342,7 +349,7 @@ async def cli_writer(
             (stage / path).parent.mkdir(parents=True, exist_ok=True)
             (stage / path).write_bytes(edited(files[path], 1000 + run))
         run += 1
-        started = time.perf_counter()
+        started, started_at = time.perf_counter(), time.monotonic()
         process = await asyncio.create_subprocess_exec(
             *code.cli,
             "ingest",
@@ -355,6 +362,7 @@ async def cli_writer(
             stderr=subprocess.STDOUT,
         )
         output, _ = await process.communicate()
+        tally.ingests.append((started_at, time.monotonic()))
         status = "200" if process.returncode == 0 else f"exit-{process.returncode}"
         if process.returncode == 0:
             for word, count in zip(output.split()[:-1], output.split()[1:], strict=False):
@@ -449,6 +457,7 @@ async def soak(
         tally = Tally()
         pollers = max(1, args.connections // 16)
         start = time.monotonic()
+        wall_offset = time.time() - start  # the probes write wall-clock times
         until = start + args.duration
         samples: list[tuple[float, int]] = [(0.0, tree_rss_kb(pid))]
         server_cpu_before = tree_cpu_s(pid)
@@ -467,6 +476,7 @@ async def soak(
             api,
             cli,
             sample_memory(pid, samples, start, until),
+            client_lag(tally.client_lag_ms, until),
             *(long_poller(client, last_seq, tally, until) for _ in range(pollers)),
             *(
                 reader(client, targets, tally, until, seed)
@@ -478,6 +488,9 @@ async def soak(
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
     report(args, tally, samples, wall, (cpu, server_cpu), api.result() + cli.result())
+    if args.timeline:
+        probes = probe_rows(workdir / "probe")
+        print_timeline(tally.ends, tally.ingests, tally.client_lag_ms, probes, start, wall_offset)
 
 
 def report(
@@ -571,7 +584,16 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=None, help="`corpus serve --workers`")
     parser.add_argument("--baseline", help="a commit to soak after this tree, e.g. main")
+    parser.add_argument(
+        "--timeline", action="store_true", help="print the reads' latency by 5 s window"
+    )
+    parser.add_argument(
+        "--probe",
+        action="store_true",
+        help="also measure the servers' event-loop lag and gc pauses (implies --timeline)",
+    )
     args = parser.parse_args()
+    args.timeline = args.timeline or args.probe
     args.corpus = Path(args.corpus) if args.corpus else default_corpus()
     args.queries = Path(args.queries) if args.queries else args.corpus.parent / QUERIES
     # 64 connections plus the server's: well inside the default limit, but say so if not.
@@ -589,7 +611,16 @@ def one_side(args: argparse.Namespace, workdir: Path, code: Code) -> None:
     """A fresh copy of the database, served by ``code``, soaked; the copy is removed after."""
     url = prepare_database(args, workdir, code)
     log = workdir / "serve.log"
-    with served(url, corpus=code.cli, cwd=code.cwd, log=log, workers=args.workers) as server:
+    probe = workdir / "probe"
+    probe.mkdir()
+    env = (
+        {"PYTHONPATH": str(REPO / "bench" / "soak_probe"), "CORPUS_SOAK_PROBE": str(probe)}
+        if args.probe
+        else {}
+    )
+    with served(
+        url, corpus=code.cli, env=env, cwd=code.cwd, log=log, workers=args.workers
+    ) as server:
         asyncio.run(soak(args, server.base, server.pid, url, workdir, code))
     lines = log.read_text(errors="replace").splitlines()
     other = [line for line in lines if '"event": "request"' not in line and line.strip()]
