@@ -3,7 +3,7 @@
 Serves a copy of an ingested SQLite database (``--database``, copied into a temp folder and
 migrated there, so the original is never written) or one built from ``--corpus`` with
 ``corpus migrate`` + ``corpus ingest``, with ``corpus serve`` (rate limits off). For
-``--duration`` seconds ``--connections`` asyncio httpx clients send a mix of
+``--duration`` seconds ``--connections`` keep-alive connections (``soak_client``) send a mix of
 ``GET /articles?limit=20`` (also by tag, and the next page by cursor), ``/articles/{id}``
 (half of them with the ETag seen before: 304s), ``/tags``, ``/tags/{name}/articles``,
 ``/search?q=`` (queries of ``queries-dev.jsonl``), and a sixteenth of the connections hold
@@ -44,11 +44,19 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+import uvloop
 from feed_memory import status_kb
 from served import served
 from sides import default_corpus, spread_ids, this_tree_and_baseline
 from slow_clients import pct
-from soak_timeline import client_lag, print_timeline, probe_rows
+from soak_client import Answer, BadAnswer, ClosedUnanswered, Connection
+from soak_timeline import (
+    client_lag,
+    print_probe_memory,
+    print_server_latency,
+    print_timeline,
+    probe_rows,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 CLI = str(Path(sys.executable).parent / "corpus")
@@ -228,36 +236,17 @@ def read_request(kind: str, t: Targets, rng: random.Random) -> tuple[str, dict[s
     return f"/search?q={quote(rng.choice(t.queries))}&limit=20", {}
 
 
-# A connection closed before any byte of its answer: what a keep-alive connection the server
-# closed as idle (CORPUS_KEEP_ALIVE_TIMEOUT) gives when the client sent on it at that moment.
-CLOSED_UNANSWERED = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+# What a read that got no answer counts as: its exception's name.
+NO_ANSWER = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncio.IncompleteReadError,
+    BadAnswer,
+    ClosedUnanswered,
+)
 
 
-async def get(
-    client: httpx.AsyncClient, path: str, tally: Tally, headers: dict[str, str] | None = None
-) -> httpx.Response:
-    """A GET, sent once more (on another connection) if the first was closed before its
-    answer began, as browsers and urllib3 do for idempotent requests (httpx does not).
-
-    The race is HTTP/1.1's own: a server closing an idle keep-alive connection cannot know
-    that a request is on its way to it. A failure after the answer's head is not retried.
-    """
-    request = client.build_request("GET", path, headers=headers)
-    try:
-        answer = await client.send(request, stream=True)
-    except CLOSED_UNANSWERED as exc:
-        tally.retried[type(exc).__name__] += 1
-        answer = await client.send(request, stream=True)
-    try:
-        await answer.aread()
-    finally:
-        await answer.aclose()
-    return answer
-
-
-async def reader(
-    client: httpx.AsyncClient, t: Targets, tally: Tally, until: float, seed: int
-) -> None:
+async def reader(connection: Connection, t: Targets, tally: Tally, until: float, seed: int) -> None:
     """One connection sending read requests back to back until ``until``."""
     rng = random.Random(seed)
     kinds, weights = list(MIX), list(MIX.values())
@@ -265,11 +254,12 @@ async def reader(
         kind = rng.choices(kinds, weights)[0]
         path, headers = read_request(kind, t, rng)
         started = time.perf_counter()
+        answer: Answer | None = None
         try:
-            answer = await get(client, path, tally, headers)
+            answer = await connection.get(path, headers)
             status = str(answer.status_code)
-        except httpx.HTTPError as exc:
-            answer, status = None, type(exc).__name__
+        except NO_ANSWER as exc:
+            status = type(exc).__name__
         tally.add(kind, status, (time.perf_counter() - started) * 1000, path)
         if answer is not None and answer.status_code == 200:
             if kind == "article" and "etag" in answer.headers:
@@ -280,17 +270,17 @@ async def reader(
                     t.cursors.append(f"{path.split('&cursor=')[0]}&cursor={quote(following)}")
 
 
-async def long_poller(client: httpx.AsyncClient, since: int, tally: Tally, until: float) -> None:
+async def long_poller(connection: Connection, since: int, tally: Tally, until: float) -> None:
     """One connection long-polling the change feed from ``since``, following its last seq."""
     while time.monotonic() < until:
         path = f"/changes?since={since}&feed=longpoll&timeout=5"
         started = time.perf_counter()
         try:
-            answer = await get(client, path, tally)
+            answer = await connection.get(path)
             status = str(answer.status_code)
             if answer.status_code == 200:
                 since = int(answer.json()["last_seq"])
-        except httpx.HTTPError as exc:
+        except NO_ANSWER as exc:
             status = type(exc).__name__
         tally.add("longpoll", status, (time.perf_counter() - started) * 1000, path)
 
@@ -455,11 +445,17 @@ async def soak(
         tags_page = (await client.get("/tags?limit=200")).json()["items"]
         targets = Targets(ids, [tag["name"] for tag in tags_page] or ["none"], queries)
         tally = Tally()
+        address = httpx.URL(base)
+
+        def connect() -> Connection:
+            return Connection(address.host, address.port or 80, tally.retried)
+
         pollers = max(1, args.connections // 16)
         start = time.monotonic()
         wall_offset = time.time() - start  # the probes write wall-clock times
         until = start + args.duration
         samples: list[tuple[float, int]] = [(0.0, tree_rss_kb(pid))]
+        metrics_before = (await client.get("/metrics")).text
         server_cpu_before = tree_cpu_s(pid)
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
         print(
@@ -477,20 +473,23 @@ async def soak(
             cli,
             sample_memory(pid, samples, start, until),
             client_lag(tally.client_lag_ms, until),
-            *(long_poller(client, last_seq, tally, until) for _ in range(pollers)),
+            *(long_poller(connect(), last_seq, tally, until) for _ in range(pollers)),
             *(
-                reader(client, targets, tally, until, seed)
+                reader(connect(), targets, tally, until, seed)
                 for seed in range(args.connections - pollers)
             ),
         )
         wall = time.monotonic() - start
         server_cpu = tree_cpu_s(pid) - server_cpu_before
+        metrics_after = (await client.get("/metrics")).text
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
     report(args, tally, samples, wall, (cpu, server_cpu), api.result() + cli.result())
     if args.timeline:
         probes = probe_rows(workdir / "probe")
         print_timeline(tally.ends, tally.ingests, tally.client_lag_ms, probes, start, wall_offset)
+        print_probe_memory(probes, wall_offset, start)
+        print_server_latency(metrics_before, metrics_after)
 
 
 def report(
@@ -621,7 +620,7 @@ def one_side(args: argparse.Namespace, workdir: Path, code: Code) -> None:
     with served(
         url, corpus=code.cli, env=env, cwd=code.cwd, log=log, workers=args.workers
     ) as server:
-        asyncio.run(soak(args, server.base, server.pid, url, workdir, code))
+        uvloop.run(soak(args, server.base, server.pid, url, workdir, code))
     lines = log.read_text(errors="replace").splitlines()
     other = [line for line in lines if '"event": "request"' not in line and line.strip()]
     if other:

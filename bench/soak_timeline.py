@@ -109,3 +109,60 @@ def print_timeline(
             f"{sum(r['gc'] for r in probes)} collections, full ones "
             f"{sum(r['gc2_ms'] for r in probes):.0f} ms in {sum(r['gc2'] for r in probes)}"
         )
+
+
+def print_probe_memory(probes: list[dict[str, Any]], wall_offset: float, start: float) -> None:
+    """Where the servers' memory was, every 30 s: summed over the processes' latest lines."""
+    if not probes or "RssAnon" not in probes[0]:
+        return
+    print("server memory by kind (MB; sqlite = its allocations, its page caches most of them):")
+    head = "{:>6} {:>8} {:>8} {:>8} {:>8} {:>10}"
+    print(head.format("t s", "rss", "anon", "file", "sqlite", "py blocks"))
+    last = max(r["t"] for r in probes)
+    at = min(r["t"] for r in probes)
+    while at <= last + 0.5:
+        latest: dict[int, dict[str, Any]] = {}
+        for r in probes:
+            if r["t"] <= at + 0.5:
+                latest[r["pid"]] = r
+        rows = list(latest.values())
+        print(
+            head.format(
+                f"{at - wall_offset - start:.0f}",
+                *(f"{sum(r[k] for r in rows) / 1024:.0f}" for k in ("VmRSS", "RssAnon", "RssFile")),
+                f"{sum(r['sqlite_kb'] for r in rows) / 1024:.0f}",
+                sum(r["py_blocks"] for r in rows),
+            )
+        )
+        at += 30
+
+
+def server_buckets(metrics_text: str) -> dict[float, float]:
+    """Cumulative count by upper bound (s) of the server's own latency histogram, over every
+    GET route but the change feed (its long-polls wait by design)."""
+    found: dict[float, float] = {}
+    for line in metrics_text.splitlines():
+        if not line.startswith("corpus_http_request_duration_seconds_bucket{"):
+            continue
+        labels, value = line.rsplit(" ", 1)
+        if 'method="GET"' not in labels or 'route="/changes' in labels:
+            continue
+        bound = labels.split('le="', 1)[1].split('"', 1)[0]
+        at = float("inf") if bound == "+Inf" else float(bound)
+        found[at] = found.get(at, 0.0) + float(value)
+    return found
+
+
+def print_server_latency(before: str, after: str) -> None:
+    """The share of the run's reads the server itself answered within each bound: what the
+    server measured from a request's arrival to its last byte, against what the clients saw."""
+    start, end = server_buckets(before), server_buckets(after)
+    total = end.get(float("inf"), 0.0) - start.get(float("inf"), 0.0)
+    if not total:
+        return
+    shares = [
+        f"<= {bound * 1000:.0f} ms {100 * (count - start.get(bound, 0.0)) / total:.1f}%"
+        for bound, count in sorted(end.items())
+        if bound != float("inf") and bound <= 2.5
+    ]
+    print(f"server-side latency of {total:.0f} reads (its histogram): " + ", ".join(shares))

@@ -4,12 +4,16 @@ Loaded by Python at start-up when ``bench/soak.py --probe`` puts this folder on 
 ``PYTHONPATH``; it does nothing unless ``CORPUS_SOAK_PROBE`` names a folder. Each process
 appends one line a second to ``probe-<pid>.jsonl`` there: the wall-clock second, the longest
 lateness of a 10 ms timer on its event loop (every request on the loop waited that long), and
-the collector's pauses (count and milliseconds, full collections apart).
+the collector's pauses (count and milliseconds, full collections apart), and where its
+memory is: anonymous and file-backed resident kB, SQLite's own allocations (its page caches)
+and the blocks Python's allocator holds.
 """
 
+import ctypes
 import gc
 import json
 import os
+import sys
 import time
 
 FOLDER = os.environ.get("CORPUS_SOAK_PROBE")
@@ -39,7 +43,7 @@ class Second:
             self.gc2_count += 1
 
     def line(self, at: float) -> str:
-        row = {
+        row: dict[str, float] = {
             "t": round(at, 3),
             "pid": os.getpid(),
             "lag_ms": round(self.lag_ms, 1),
@@ -47,9 +51,35 @@ class Second:
             "gc": self.gc_count,
             "gc2_ms": round(self.gc2_ms, 1),
             "gc2": self.gc2_count,
+            **memory(),
         }
         self.__init__()  # type: ignore[misc]
         return json.dumps(row)
+
+
+def sqlite_memory_used() -> int:
+    """Bytes SQLite has allocated in this process (``sqlite3_memory_used``), or -1."""
+    try:
+        import _sqlite3
+
+        used = ctypes.CDLL(_sqlite3.__file__).sqlite3_memory_used
+    except (ImportError, OSError, AttributeError):
+        return -1
+    used.restype = ctypes.c_int64
+    return int(used())
+
+
+def memory() -> dict[str, float]:
+    """Resident kB by kind (/proc/self/status), SQLite's kB, Python's allocated blocks."""
+    found: dict[str, float] = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "RssAnon", "RssFile"):
+                found[name] = int(value.split()[0])
+    found["sqlite_kb"] = sqlite_memory_used() // 1024
+    found["py_blocks"] = sys.getallocatedblocks()
+    return found
 
 
 def install(folder: str) -> None:
