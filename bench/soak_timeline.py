@@ -116,8 +116,12 @@ def print_probe_memory(probes: list[dict[str, Any]], wall_offset: float, start: 
     if not probes or "RssAnon" not in probes[0]:
         return
     print("server memory by kind (MB; sqlite = its allocations, its page caches most of them):")
-    head = "{:>6} {:>8} {:>8} {:>8} {:>8} {:>10}"
-    print(head.format("t s", "rss", "anon", "file", "sqlite", "py blocks"))
+    head = "{:>6} {:>8} {:>8} {:>8} {:>8} {:>10}  {}"
+    print(
+        head.format(
+            "t s", "rss", "anon", "file", "sqlite", "py blocks", "sockets/db files by process"
+        )
+    )
     last = max(r["t"] for r in probes)
     at = min(r["t"] for r in probes)
     while at <= last + 0.5:
@@ -132,6 +136,7 @@ def print_probe_memory(probes: list[dict[str, Any]], wall_offset: float, start: 
                 *(f"{sum(r[k] for r in rows) / 1024:.0f}" for k in ("VmRSS", "RssAnon", "RssFile")),
                 f"{sum(r['sqlite_kb'] for r in rows) / 1024:.0f}",
                 sum(r["py_blocks"] for r in rows),
+                " ".join(f"{r.get('sockets', '?')}/{r.get('db_files', '?')}" for r in rows),
             )
         )
         at += 30

@@ -35,7 +35,10 @@ class Second:
         if phase == "start":
             self.gc_started = time.perf_counter()
             return
+        if not self.gc_started:  # installed during a collection: its start was not seen
+            return
         ms = (time.perf_counter() - self.gc_started) * 1000
+        self.gc_started = 0.0
         self.gc_ms += ms
         self.gc_count += 1
         if info.get("generation") == 2:
@@ -69,6 +72,13 @@ def sqlite_memory_used() -> int:
     return int(used())
 
 
+def _link(path: str) -> str:
+    try:
+        return os.readlink(path)
+    except OSError:
+        return ""
+
+
 def memory() -> dict[str, float]:
     """Resident kB by kind (/proc/self/status), SQLite's kB, Python's allocated blocks."""
     found: dict[str, float] = {}
@@ -78,6 +88,11 @@ def memory() -> dict[str, float]:
             if name in ("VmRSS", "RssAnon", "RssFile"):
                 found[name] = int(value.split()[0])
     found["sqlite_kb"] = sqlite_memory_used() // 1024
+    found["sockets"] = sum(
+        1
+        for fd in os.listdir("/proc/self/fd")
+        if _link(f"/proc/self/fd/{fd}").startswith("socket:")
+    )
     found["py_blocks"] = sys.getallocatedblocks()
     return found
 
