@@ -88,11 +88,9 @@ def memory() -> dict[str, float]:
             if name in ("VmRSS", "RssAnon", "RssFile"):
                 found[name] = int(value.split()[0])
     found["sqlite_kb"] = sqlite_memory_used() // 1024
-    found["sockets"] = sum(
-        1
-        for fd in os.listdir("/proc/self/fd")
-        if _link(f"/proc/self/fd/{fd}").startswith("socket:")
-    )
+    links = [_link(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")]
+    found["sockets"] = sum(1 for link in links if link.startswith("socket:"))
+    found["db_files"] = sum(1 for link in links if link.endswith(".db"))  # SQLite connections
     found["py_blocks"] = sys.getallocatedblocks()
     return found
 
