@@ -326,9 +326,16 @@ async def api_writer(
 
 
 async def cli_writer(
-    files: dict[str, bytes], stage: Path, url: str, code: Code, tally: Tally, until: float
+    files: dict[str, bytes],
+    stage: Path,
+    url: str,
+    code: Code,
+    tally: Tally,
+    until: float,
+    nice: int = 0,
 ) -> Counter[str]:
-    """Every 5 s: edits two files in ``stage`` and runs `corpus ingest` over the folder."""
+    """Every 5 s: edits two files in ``stage`` and runs `corpus ingest` over the folder
+    (under ``nice -n NICE`` when given: an operator's choice, docs/operating.md)."""
     done: Counter[str] = Counter()
     order = sorted(files)
     run = 0
@@ -341,6 +348,7 @@ async def cli_writer(
         run += 1
         started, started_at = time.perf_counter(), time.monotonic()
         process = await asyncio.create_subprocess_exec(
+            *(["nice", "-n", str(nice)] if nice else []),
             *code.cli,
             "ingest",
             str(stage),
@@ -462,12 +470,15 @@ async def soak(
             f"soak of {code.label}: {args.duration} s, {args.connections} connections "
             f"({pollers} long-polling), "
             f"{len(ids)} article ids, {len(targets.tags)} tags, {len(queries)} queries; writer: "
-            f"{len(api_files)} articles by API, {len(cli_files)} by `corpus ingest`",
+            f"{len(api_files)} articles by API, {len(cli_files)} by `corpus ingest`"
+            + (f" (nice {args.ingest_nice})" if args.ingest_nice else ""),
             flush=True,
         )
         stage = workdir / "stage"
         api = asyncio.create_task(api_writer(writer_client, api_files, by_path, tally, until))
-        cli = asyncio.create_task(cli_writer(cli_files, stage, url, code, tally, until))
+        cli = asyncio.create_task(
+            cli_writer(cli_files, stage, url, code, tally, until, args.ingest_nice)
+        )
         await asyncio.gather(
             api,
             cli,
@@ -583,6 +594,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=None, help="`corpus serve --workers`")
     parser.add_argument("--baseline", help="a commit to soak after this tree, e.g. main")
+    parser.add_argument(
+        "--ingest-nice",
+        type=int,
+        default=0,
+        help="run the writer's `corpus ingest` under `nice -n N` (default 0: as the server)",
+    )
     parser.add_argument(
         "--timeline", action="store_true", help="print the reads' latency by 5 s window"
     )
