@@ -1,4 +1,10 @@
-"""The ``corpus`` command line."""
+"""The ``corpus`` command line.
+
+The serving, mirroring and spec commands import their stacks (uvicorn, the app and its
+routes, the mirror's client) inside their own functions: `corpus ingest`, which an operator
+runs every few seconds beside a live server, would otherwise pay ~0.7 s of CPU a run for
+importing what it never uses, on the cores the server answers with.
+"""
 
 import json
 import shutil
@@ -6,20 +12,14 @@ import sys
 from typing import Any
 
 import typer
-import uvicorn
 
 from app.api_token_commands import cli as token_cli
 from app.config import get_settings
 from app.db import make_engine
 from app.feed import prune_changes
 from app.ingest.command import ingest_command
-from app.main import create_app
-from app.metrics import share_between_workers
 from app.migrate import upgrade_to_head
-from app.mirror.sync import OriginUnreachable, run_mirror
 from app.replica import refuse_sqlite_replica
-from app.server import bound_malloc_arenas, server_options
-from app.workers import WorkerSupervisor
 
 cli = typer.Typer(
     name="corpus",
@@ -45,6 +45,12 @@ def serve(
     ),
 ) -> None:
     """Migrate the database to head, then serve the API."""
+    import uvicorn
+
+    from app.metrics import share_between_workers
+    from app.server import bound_malloc_arenas, server_options
+    from app.workers import WorkerSupervisor
+
     settings = get_settings()
     try:
         refuse_sqlite_replica(settings.database_url, settings.database_read_url)
@@ -104,6 +110,8 @@ def mirror(
     ),
 ) -> None:
     """Make the local database a mirror of the service at URL; exit 1 if digests differ."""
+    from app.mirror.sync import OriginUnreachable, run_mirror
+
     settings = get_settings()
     upgrade_to_head(settings.database_url)
     try:
@@ -138,6 +146,8 @@ def prune_changes_command(
 @cli.command()
 def openapi() -> None:
     """Print the OpenAPI document (the source of openapi/openapi.json)."""
+    from app.main import create_app
+
     spec = create_app().openapi()
     sys.stdout.write(json.dumps(spec, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
 

@@ -77,6 +77,11 @@ def make_engine(
         queue_pool = pool and make_url(url).database not in (None, "", ":memory:")
         if queue_pool:  # a file's pool
             kwargs["pool_size"] = kwargs["max_overflow"] = SQLITE_POOL_SIZE
+            # The last connection returned is the next one lent: the reads on the event loop
+            # (one at a time) keep reusing one warm connection, where a FIFO pool hands each
+            # read the next of all it holds, and each of them grows its own page cache (up to
+            # cache_size each).
+            kwargs["pool_use_lifo"] = True
     elif timeouts is None:
         kwargs["pool_pre_ping"] = True
     else:

@@ -3,7 +3,7 @@
 Serves a copy of an ingested SQLite database (``--database``, copied into a temp folder and
 migrated there, so the original is never written) or one built from ``--corpus`` with
 ``corpus migrate`` + ``corpus ingest``, with ``corpus serve`` (rate limits off). For
-``--duration`` seconds ``--connections`` asyncio httpx clients send a mix of
+``--duration`` seconds ``--connections`` keep-alive connections (``soak_client``) send a mix of
 ``GET /articles?limit=20`` (also by tag, and the next page by cursor), ``/articles/{id}``
 (half of them with the ETag seen before: 304s), ``/tags``, ``/tags/{name}/articles``,
 ``/search?q=`` (queries of ``queries-dev.jsonl``), and a sixteenth of the connections hold
@@ -44,10 +44,19 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
-from feed_memory import status_kb
+import uvloop
 from served import served
 from sides import default_corpus, spread_ids, this_tree_and_baseline
-from slow_clients import pct
+from soak_client import Answer, BadAnswer, ClosedUnanswered, Connection
+from soak_process import sample_memory, tree_cpu_s, tree_rss_kb
+from soak_report import Tally, report
+from soak_timeline import (
+    client_lag,
+    print_probe_memory,
+    print_server_latency,
+    print_timeline,
+    probe_rows,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 CLI = str(Path(sys.executable).parent / "corpus")
@@ -62,30 +71,9 @@ MIX = {
     "tag": 10,
     "search": 18,
 }
-SAMPLE_EVERY_S = 10
 API_CHANGE_EVERY_S = 1.0
 CLI_INGEST_EVERY_S = 5.0
 WRITER_ARTICLES = 40  # half changed through the API, half through `corpus ingest`
-SHOWN_ERRORS = 8
-
-
-@dataclass
-class Tally:
-    """What the clients saw, per kind."""
-
-    latencies_ms: dict[str, list[float]] = field(default_factory=dict)
-    statuses: dict[str, Counter[str]] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    error_count: int = 0
-    retried: Counter[str] = field(default_factory=Counter)  # GETs closed before an answer
-
-    def add(self, kind: str, status: str, ms: float, what: str) -> None:
-        self.latencies_ms.setdefault(kind, []).append(ms)
-        self.statuses.setdefault(kind, Counter())[status] += 1
-        if not (status.isdigit() and (status[0] == "2" or status in ("304", "429"))):
-            self.error_count += 1
-            if len(self.errors) < SHOWN_ERRORS:
-                self.errors.append(f"{kind} {what} -> {status}")
 
 
 # --- the database --------------------------------------------------------------------
@@ -115,7 +103,11 @@ def prepare_database(args: argparse.Namespace, folder: Path, code: Code) -> str:
         steps = [["migrate"], ["ingest", str(args.corpus)]]
     for step in steps:
         subprocess.run(
-            [*code.cli, *step], env=env, cwd=code.cwd, check=True, stdout=subprocess.DEVNULL
+            [*code.cli, *step],
+            env=env,
+            cwd=code.cwd,
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
     what = f"copied {args.database}" if args.database else f"built from {args.corpus}"
     print(f"database: {what} in {time.monotonic() - started:.0f} s", flush=True)
@@ -221,36 +213,17 @@ def read_request(kind: str, t: Targets, rng: random.Random) -> tuple[str, dict[s
     return f"/search?q={quote(rng.choice(t.queries))}&limit=20", {}
 
 
-# A connection closed before any byte of its answer: what a keep-alive connection the server
-# closed as idle (CORPUS_KEEP_ALIVE_TIMEOUT) gives when the client sent on it at that moment.
-CLOSED_UNANSWERED = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+# What a read that got no answer counts as: its exception's name.
+NO_ANSWER = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncio.IncompleteReadError,
+    BadAnswer,
+    ClosedUnanswered,
+)
 
 
-async def get(
-    client: httpx.AsyncClient, path: str, tally: Tally, headers: dict[str, str] | None = None
-) -> httpx.Response:
-    """A GET, sent once more (on another connection) if the first was closed before its
-    answer began, as browsers and urllib3 do for idempotent requests (httpx does not).
-
-    The race is HTTP/1.1's own: a server closing an idle keep-alive connection cannot know
-    that a request is on its way to it. A failure after the answer's head is not retried.
-    """
-    request = client.build_request("GET", path, headers=headers)
-    try:
-        answer = await client.send(request, stream=True)
-    except CLOSED_UNANSWERED as exc:
-        tally.retried[type(exc).__name__] += 1
-        answer = await client.send(request, stream=True)
-    try:
-        await answer.aread()
-    finally:
-        await answer.aclose()
-    return answer
-
-
-async def reader(
-    client: httpx.AsyncClient, t: Targets, tally: Tally, until: float, seed: int
-) -> None:
+async def reader(connection: Connection, t: Targets, tally: Tally, until: float, seed: int) -> None:
     """One connection sending read requests back to back until ``until``."""
     rng = random.Random(seed)
     kinds, weights = list(MIX), list(MIX.values())
@@ -258,11 +231,12 @@ async def reader(
         kind = rng.choices(kinds, weights)[0]
         path, headers = read_request(kind, t, rng)
         started = time.perf_counter()
+        answer: Answer | None = None
         try:
-            answer = await get(client, path, tally, headers)
+            answer = await connection.get(path, headers)
             status = str(answer.status_code)
-        except httpx.HTTPError as exc:
-            answer, status = None, type(exc).__name__
+        except NO_ANSWER as exc:
+            status = type(exc).__name__
         tally.add(kind, status, (time.perf_counter() - started) * 1000, path)
         if answer is not None and answer.status_code == 200:
             if kind == "article" and "etag" in answer.headers:
@@ -273,17 +247,17 @@ async def reader(
                     t.cursors.append(f"{path.split('&cursor=')[0]}&cursor={quote(following)}")
 
 
-async def long_poller(client: httpx.AsyncClient, since: int, tally: Tally, until: float) -> None:
+async def long_poller(connection: Connection, since: int, tally: Tally, until: float) -> None:
     """One connection long-polling the change feed from ``since``, following its last seq."""
     while time.monotonic() < until:
         path = f"/changes?since={since}&feed=longpoll&timeout=5"
         started = time.perf_counter()
         try:
-            answer = await get(client, path, tally)
+            answer = await connection.get(path)
             status = str(answer.status_code)
             if answer.status_code == 200:
                 since = int(answer.json()["last_seq"])
-        except httpx.HTTPError as exc:
+        except NO_ANSWER as exc:
             status = type(exc).__name__
         tally.add("longpoll", status, (time.perf_counter() - started) * 1000, path)
 
@@ -310,7 +284,10 @@ async def api_writer(
         started = time.perf_counter()
         try:
             if phase == 2:
-                kind, answer = "write-delete", await client.delete(f"/articles/{quote(ident)}")
+                kind, answer = (
+                    "write-delete",
+                    await client.delete(f"/articles/{quote(ident)}"),
+                )
             else:
                 kind = "write-put" if phase < 2 else "write-readd"
                 answer = await client.put(
@@ -329,9 +306,16 @@ async def api_writer(
 
 
 async def cli_writer(
-    files: dict[str, bytes], stage: Path, url: str, code: Code, tally: Tally, until: float
+    files: dict[str, bytes],
+    stage: Path,
+    url: str,
+    code: Code,
+    tally: Tally,
+    until: float,
+    nice: int = 0,
 ) -> Counter[str]:
-    """Every 5 s: edits two files in ``stage`` and runs `corpus ingest` over the folder."""
+    """Every 5 s: edits two files in ``stage`` and runs `corpus ingest` over the folder
+    (under ``nice -n NICE`` when given: an operator's choice, docs/operating.md)."""
     done: Counter[str] = Counter()
     order = sorted(files)
     run = 0
@@ -342,8 +326,9 @@ async def cli_writer(
             (stage / path).parent.mkdir(parents=True, exist_ok=True)
             (stage / path).write_bytes(edited(files[path], 1000 + run))
         run += 1
-        started = time.perf_counter()
+        started, started_at = time.perf_counter(), time.monotonic()
         process = await asyncio.create_subprocess_exec(
+            *(["nice", "-n", str(nice)] if nice else []),
             *code.cli,
             "ingest",
             str(stage),
@@ -355,6 +340,7 @@ async def cli_writer(
             stderr=subprocess.STDOUT,
         )
         output, _ = await process.communicate()
+        tally.ingests.append((started_at, time.monotonic()))
         status = "200" if process.returncode == 0 else f"exit-{process.returncode}"
         if process.returncode == 0:
             for word, count in zip(output.split()[:-1], output.split()[1:], strict=False):
@@ -363,60 +349,6 @@ async def cli_writer(
         tally.add("write-ingest", status, (time.perf_counter() - started) * 1000, str(stage))
         await asyncio.sleep(max(0.0, CLI_INGEST_EVERY_S - (time.monotonic() - tick)))
     return done
-
-
-# --- memory --------------------------------------------------------------------------
-
-
-def process_tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (the workers of `--workers N`)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            children.setdefault(parent, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(children.get(current, []))
-    return found
-
-
-def tree_rss_kb(pid: int) -> int:
-    """VmRSS of ``pid`` and its descendants."""
-    total = 0
-    for current in process_tree(pid):
-        try:
-            total += status_kb(current, "VmRSS")
-        except (OSError, KeyError):
-            continue
-    return total
-
-
-def tree_cpu_s(pid: int) -> float:
-    """CPU seconds (user and system) used so far by ``pid`` and its live descendants."""
-    ticks = 0
-    for current in process_tree(pid):
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-async def sample_memory(
-    pid: int, samples: list[tuple[float, int]], start: float, until: float
-) -> None:
-    """(seconds since start, RSS kB) every 10 s until ``until``, and once at the end."""
-    while time.monotonic() < until:
-        await asyncio.sleep(min(SAMPLE_EVERY_S, max(0.0, until - time.monotonic())))
-        samples.append((time.monotonic() - start, tree_rss_kb(pid)))
 
 
 # --- the run -------------------------------------------------------------------------
@@ -447,119 +379,54 @@ async def soak(
         tags_page = (await client.get("/tags?limit=200")).json()["items"]
         targets = Targets(ids, [tag["name"] for tag in tags_page] or ["none"], queries)
         tally = Tally()
+        address = httpx.URL(base)
+
+        def connect() -> Connection:
+            return Connection(address.host, address.port or 80, tally.retried)
+
         pollers = max(1, args.connections // 16)
         start = time.monotonic()
+        wall_offset = time.time() - start  # the probes write wall-clock times
         until = start + args.duration
         samples: list[tuple[float, int]] = [(0.0, tree_rss_kb(pid))]
+        metrics_before = (await client.get("/metrics")).text
         server_cpu_before = tree_cpu_s(pid)
         cpu_before = resource.getrusage(resource.RUSAGE_SELF)
         print(
             f"soak of {code.label}: {args.duration} s, {args.connections} connections "
             f"({pollers} long-polling), "
             f"{len(ids)} article ids, {len(targets.tags)} tags, {len(queries)} queries; writer: "
-            f"{len(api_files)} articles by API, {len(cli_files)} by `corpus ingest`",
+            f"{len(api_files)} articles by API, {len(cli_files)} by `corpus ingest`"
+            + (f" (nice {args.ingest_nice})" if args.ingest_nice else ""),
             flush=True,
         )
         stage = workdir / "stage"
         api = asyncio.create_task(api_writer(writer_client, api_files, by_path, tally, until))
-        cli = asyncio.create_task(cli_writer(cli_files, stage, url, code, tally, until))
+        cli = asyncio.create_task(
+            cli_writer(cli_files, stage, url, code, tally, until, args.ingest_nice)
+        )
         await asyncio.gather(
             api,
             cli,
             sample_memory(pid, samples, start, until),
-            *(long_poller(client, last_seq, tally, until) for _ in range(pollers)),
+            client_lag(tally.client_lag_ms, until),
+            *(long_poller(connect(), last_seq, tally, until) for _ in range(pollers)),
             *(
-                reader(client, targets, tally, until, seed)
+                reader(connect(), targets, tally, until, seed)
                 for seed in range(args.connections - pollers)
             ),
         )
         wall = time.monotonic() - start
         server_cpu = tree_cpu_s(pid) - server_cpu_before
+        metrics_after = (await client.get("/metrics")).text
     cpu_after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (cpu_after.ru_utime + cpu_after.ru_stime) - (cpu_before.ru_utime + cpu_before.ru_stime)
     report(args, tally, samples, wall, (cpu, server_cpu), api.result() + cli.result())
-
-
-def report(
-    args: argparse.Namespace,
-    tally: Tally,
-    samples: list[tuple[float, int]],
-    wall: float,
-    cpus: tuple[float, float],
-    changes: Counter[str],
-) -> None:
-    reads = [k for k in tally.statuses if not k.startswith("write") and k != "longpoll"]
-    served_reads = sum(sum(tally.statuses[k].values()) for k in reads)
-    everything = sum(sum(c.values()) for c in tally.statuses.values())
-    print(
-        f"\nrequests: {everything} in {wall:.1f} s (the last long-polls and ingest included); "
-        f"reads {served_reads} ({served_reads / args.duration:.1f} req/s over the "
-        f"{args.duration:.0f} s they were sent in, long-polls and writes apart)"
-    )
-    cpu, server_cpu = cpus
-    print(
-        f"load generator CPU: {cpu:.1f} s = {100 * cpu / wall:.0f}% of one core "
-        "(near 100%: the client, not the server, was the limit)"
-    )
-    print(
-        f"server CPU: {server_cpu:.1f} s = {100 * server_cpu / wall:.0f}% of one core "
-        f"(each worker can use at most 100%; well under that with long waits: the machine "
-        f"did not give it the CPU)"
-    )
-    line = "{:<13} {:>8} {:>9} {:>9} {:>9} {:>9}  {}"
-    print("\n" + line.format("kind", "count", "p50 ms", "p95 ms", "p99 ms", "max ms", "statuses"))
-
-    def row(kind: str, values: list[float], statuses: Counter[str]) -> None:
-        shown = " ".join(f"{s}:{n}" for s, n in sorted(statuses.items()))
-        print(
-            line.format(
-                kind,
-                len(values),
-                *(f"{pct(values, q):.1f}" for q in (0.5, 0.95, 0.99)),
-                f"{max(values, default=float('nan')):.1f}",
-                shown,
-            )
-        )
-
-    for kind in sorted(tally.statuses):
-        row(kind, tally.latencies_ms[kind], tally.statuses[kind])
-    all_reads = [ms for k in reads for ms in tally.latencies_ms[k]]
-    read_statuses = sum((tally.statuses[k] for k in reads), Counter())
-    row("reads (all)", all_reads, read_statuses)
-    print(f"\nerrors (not 2xx/304/429, any kind): {tally.error_count}")
-    retried = ", ".join(f"{n} {name}" for name, n in tally.retried.most_common()) or "none"
-    print(f"GETs sent again after their connection closed before any answer: {retried}")
-    for error in tally.errors:
-        print(f"  {error}")
-    print("\nserver RSS (MB): " + ", ".join(f"{t:.0f}s {kb / 1024:.0f}" for t, kb in samples))
-    per_minute = [
-        (m, next((kb for t, kb in samples if t >= 60 * m - 1), None))
-        for m in range(1, int(wall // 60) + 1)
-    ]
-    if per_minute:
-        print(
-            "per minute: "
-            + ", ".join(f"min {m} {kb / 1024:.0f}" for m, kb in per_minute if kb is not None)
-        )
-    mark = 60.0 if wall >= 120 else wall / 5  # a short run measures growth from its first fifth
-    at, first = next(((t, kb) for t, kb in samples if t >= mark - 1), samples[-1])
-    start_kb, end_kb = samples[0][1], samples[-1][1]
-    growth = 100 * (end_kb - first) / first if first else float("nan")
-    label = "minute 1" if mark == 60.0 else f"{at:.0f} s"
-    print(
-        f"RSS start {start_kb / 1024:.0f} MB, {label} {first / 1024:.0f} MB, "
-        f"end {end_kb / 1024:.0f} MB: growth {label} -> end {growth:+.1f}%"
-    )
-    print(
-        "writer changes applied: "
-        + (", ".join(f"{k} {n}" for k, n in sorted(changes.items())) or "none")
-    )
-    p99 = pct(all_reads, 0.99)
-    print(
-        f"\nbars: errors {tally.error_count} (0) {'ok' if tally.error_count == 0 else 'FAIL'}; "
-        f"read p99 {p99:.1f} ms (<= 500) {'ok' if p99 <= 500 else 'FAIL'}; "
-        f"RSS growth {growth:+.1f}% (<= 10) {'ok' if growth <= 10 else 'FAIL'}"
-    )
+    if args.timeline:
+        probes = probe_rows(workdir / "probe")
+        print_timeline(tally.ends, tally.ingests, tally.client_lag_ms, probes, start, wall_offset)
+        print_probe_memory(probes, wall_offset, start)
+        print_server_latency(metrics_before, metrics_after)
 
 
 def main() -> None:
@@ -571,7 +438,22 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", type=int, default=None, help="`corpus serve --workers`")
     parser.add_argument("--baseline", help="a commit to soak after this tree, e.g. main")
+    parser.add_argument(
+        "--ingest-nice",
+        type=int,
+        default=0,
+        help="run the writer's `corpus ingest` under `nice -n N` (default 0: as the server)",
+    )
+    parser.add_argument(
+        "--timeline", action="store_true", help="print the reads' latency by 5 s window"
+    )
+    parser.add_argument(
+        "--probe",
+        action="store_true",
+        help="also measure the servers' event-loop lag and gc pauses (implies --timeline)",
+    )
     args = parser.parse_args()
+    args.timeline = args.timeline or args.probe
     args.corpus = Path(args.corpus) if args.corpus else default_corpus()
     args.queries = Path(args.queries) if args.queries else args.corpus.parent / QUERIES
     # 64 connections plus the server's: well inside the default limit, but say so if not.
@@ -589,8 +471,20 @@ def one_side(args: argparse.Namespace, workdir: Path, code: Code) -> None:
     """A fresh copy of the database, served by ``code``, soaked; the copy is removed after."""
     url = prepare_database(args, workdir, code)
     log = workdir / "serve.log"
-    with served(url, corpus=code.cli, cwd=code.cwd, log=log, workers=args.workers) as server:
-        asyncio.run(soak(args, server.base, server.pid, url, workdir, code))
+    probe = workdir / "probe"
+    probe.mkdir()
+    env = (
+        {
+            "PYTHONPATH": str(REPO / "bench" / "soak_probe"),
+            "CORPUS_SOAK_PROBE": str(probe),
+        }
+        if args.probe
+        else {}
+    )
+    with served(
+        url, corpus=code.cli, env=env, cwd=code.cwd, log=log, workers=args.workers
+    ) as server:
+        uvloop.run(soak(args, server.base, server.pid, url, workdir, code))
     lines = log.read_text(errors="replace").splitlines()
     other = [line for line in lines if '"event": "request"' not in line and line.strip()]
     if other:
