@@ -4,9 +4,10 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, TypeVar
 
-from anyio import CapacityLimiter, to_thread
+from anyio import CapacityLimiter, move_on_after, to_thread
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import exc
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -150,5 +151,30 @@ async def read(
         with kept_read(engine) as session:
             return work(session)
     if threads is not None:
-        return await to_thread.run_sync(run, limiter=threads)
+        return await _in_thread_of(threads, run, _slot_wait_s(engine))
     return await run_in_threadpool(run)
+
+
+def _slot_wait_s(engine: Engine) -> float | None:
+    """How long a read may wait for a thread of its limiter: as long as for a pooled
+    connection (``CORPUS_DB_POOL_TIMEOUT``; None for a pool without a wait, unbounded)."""
+    timeout = getattr(engine.pool, "timeout", None)
+    return float(timeout()) if callable(timeout) else None
+
+
+async def _in_thread_of(threads: CapacityLimiter, run: Callable[[], T], wait_s: float | None) -> T:
+    """``run()`` in a worker thread once one of ``threads``' slots is free, waiting for a slot
+    at most ``wait_s``: past it, the same ``TimeoutError`` as an empty pool (a 503).
+
+    Without the bound a hung database held both search slots for a statement timeout each
+    while the searches queued behind them waited for those and then for their own: 5.9 s
+    during a hang (``bench/faults.py``), past the 5 s that every request must be answered in.
+    """
+    with move_on_after(wait_s) as waiting:
+        await threads.acquire()  # cancelled while waiting, it holds no slot
+    if waiting.cancelled_caught:
+        raise exc.TimeoutError(f"no thread for the read became free within {wait_s} s")
+    try:
+        return await to_thread.run_sync(run)
+    finally:
+        threads.release()
